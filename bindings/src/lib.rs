@@ -1,0 +1,1 @@
+//! Jatigi FFI (issue 8).

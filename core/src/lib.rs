@@ -1,0 +1,4 @@
+//! Jatigi core: the fingerprint engine, and (in later modules) the registry, the encrypted
+//! store, household cards and sync packets. Pure Rust: no FFI, no platform code.
+
+pub mod biometrics;
