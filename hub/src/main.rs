@@ -1,1 +1,49 @@
-fn main() {}
+//! `jatigi`: the Jatigi command-line program for desktops and servers.
+//!
+//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`. Every error a user can cause
+//! ends the program with a one-line message in English and French on stderr and exit code 1
+//! (2 for command-line syntax errors reported by clap).
+
+mod cli;
+// TEMP mod demo;
+mod engine;
+mod error;
+mod eval;
+mod fvc;
+mod metrics;
+mod text;
+mod verify;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::error::HubError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`jatigi eval | head`): nothing to say.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e} / erreur : {}", e.french());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), HubError> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &cli.command {
+        Command::Extract(args) => verify::extract(args, &mut out)?,
+        Command::Match(args) => verify::compare(args, &mut out)?,
+        Command::Eval(args) => eval::run(args, &mut out)?,
+        Command::Demo(_) => {} // TEMP
+    }
+    out.flush()?;
+    Ok(())
+}

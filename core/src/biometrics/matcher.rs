@@ -1,30 +1,460 @@
-//! 1:1 matcher.
+//! 1:1 matcher: Minutia Cylinder-Code bit descriptors (Cappelli, Ferrara and Maltoni, IEEE
+//! TPAMI 2010) compared by XOR and popcount, consolidated by Local Similarity Sort with
+//! Relaxation. Descriptors are relative to each minutia, so the score is invariant to
+//! rotation and translation; the Gaussian spread of each cylinder cell and the relaxation's
+//! tolerances absorb elastic distortion; cells outside the overlapping area are ignored.
+//!
+//! A [`PreparedTemplate`] is built once per template; a [`Matcher`] owns scratch buffers and
+//! lookup tables, so [`Matcher::compare`] allocates nothing.
 
+use super::calibration::calibrate;
+use super::params::*;
 use super::template::Template;
+use std::f32::consts::{PI, TAU};
 
-/// A template prepared once for many comparisons.
+const NS: usize = MCC_SPATIAL_CELLS;
+const ND: usize = MCC_DIRECTION_CELLS;
+/// Prepared templates keep at most this many minutiae (bit sets are 128 wide).
+const MAX_PREPARED: usize = 128;
+const _: () = assert!(NS * NS == 64, "one u64 word per direction layer");
+
+/// One minutia with its cylinder.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    x: f32,
+    y: f32,
+    /// Direction in image coordinates (y down), radians.
+    theta: f32,
+    /// Cells that lie inside the disc and the finger's area.
+    valid: u64,
+    /// One bit per spatial cell, per direction layer.
+    layers: [u64; ND],
+}
+
+/// A template prepared once for many comparisons: one cylinder per usable minutia.
 #[derive(Debug, Clone)]
 pub struct PreparedTemplate {
-    pub template: Template,
+    entries: Vec<Entry>,
 }
 
 impl PreparedTemplate {
+    /// Build the cylinders of a template.
     pub fn new(template: &Template) -> Self {
-        PreparedTemplate { template: template.clone() }
+        let mut minutiae = template.minutiae.clone();
+        if minutiae.len() > MAX_PREPARED {
+            minutiae.sort_by(|a, b| b.quality.cmp(&a.quality));
+            minutiae.truncate(MAX_PREPARED);
+        }
+        let points: Vec<(f32, f32, f32)> =
+            minutiae.iter().map(|m| (m.x as f32, m.y as f32, (-m.radians()).rem_euclid(TAU))).collect();
+        let hull = convex_hull(&points.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
+        let entries = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &(x, y, theta))| cylinder(i, &points, &hull).map(|(valid, layers)| Entry { x, y, theta, valid, layers }))
+            .collect();
+        PreparedTemplate { entries }
+    }
+
+    /// Number of minutiae with a usable cylinder.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 }
 
-/// Reusable scratch space: comparisons allocate nothing.
-#[derive(Debug, Default)]
-pub struct Matcher {}
+/// Angle difference folded to [-π, π).
+#[inline]
+fn angle_diff(a: f32, b: f32) -> f32 {
+    let d = (a - b + PI).rem_euclid(TAU) - PI;
+    if d >= PI { d - TAU } else { d }
+}
+
+fn erf(x: f32) -> f32 {
+    // Abramowitz and Stegun 7.1.26, error below 1.5e-7.
+    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+    let y = 1.0 - (((((1.061_405_4 * t - 1.453_152_1) * t) + 1.421_413_7) * t - 0.284_496_74) * t + 0.254_829_6) * t * (-x * x).exp();
+    if x >= 0.0 { y } else { -y }
+}
+
+/// Build the cylinder of minutia `i`; `None` when too little of it is valid.
+fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option<(u64, [u64; ND])> {
+    let (xm, ym, tm) = points[i];
+    let (c, s) = (tm.cos(), tm.sin());
+    let step = 2.0 * MCC_RADIUS / NS as f32;
+    let reach = 3.0 * MCC_SIGMA_S;
+    let norm = 1.0 / (MCC_SIGMA_S * (2.0 * PI).sqrt());
+    let layer_width = TAU / ND as f32;
+    let neighbours: Vec<usize> = (0..points.len())
+        .filter(|&t| t != i)
+        .filter(|&t| {
+            let (dx, dy) = (points[t].0 - xm, points[t].1 - ym);
+            dx * dx + dy * dy <= (MCC_RADIUS + reach) * (MCC_RADIUS + reach)
+        })
+        .collect();
+    if neighbours.len() < MCC_MIN_NEIGHBOURS {
+        return None;
+    }
+    let (mut valid, mut layers, mut in_disc) = (0u64, [0u64; ND], 0usize);
+    for cj in 0..NS {
+        for ci in 0..NS {
+            // Cell centre in the minutia's frame, rotated into the image.
+            let (u, v) = ((ci as f32 - (NS as f32 - 1.0) / 2.0) * step, (cj as f32 - (NS as f32 - 1.0) / 2.0) * step);
+            if u * u + v * v > MCC_RADIUS * MCC_RADIUS {
+                continue;
+            }
+            in_disc += 1;
+            let (px, py) = (xm + c * u - s * v, ym + s * u + c * v);
+            if !inside_hull_with_margin(hull, px, py, MCC_HULL_MARGIN) {
+                continue;
+            }
+            let bit = 1u64 << (cj * NS + ci);
+            valid |= bit;
+            let mut sums = [0.0f32; ND];
+            for &t in &neighbours {
+                let (dx, dy) = (points[t].0 - px, points[t].1 - py);
+                let d2 = dx * dx + dy * dy;
+                if d2 > reach * reach {
+                    continue;
+                }
+                let spatial = norm * (-d2 / (2.0 * MCC_SIGMA_S * MCC_SIGMA_S)).exp();
+                let dtheta = angle_diff(tm, points[t].2);
+                for (k, sum) in sums.iter_mut().enumerate() {
+                    let centre = -PI + (k as f32 + 0.5) * layer_width;
+                    let x = angle_diff(centre, dtheta);
+                    let scale = MCC_SIGMA_D * std::f32::consts::SQRT_2;
+                    let directional = 0.5 * (erf((x + layer_width / 2.0) / scale) - erf((x - layer_width / 2.0) / scale));
+                    *sum += spatial * directional;
+                }
+            }
+            for k in 0..ND {
+                if sums[k] >= MCC_BIT_THRESHOLD {
+                    layers[k] |= bit;
+                }
+            }
+        }
+    }
+    let enough = valid.count_ones() as f32 >= MCC_MIN_VALID_FRACTION * in_disc as f32;
+    enough.then_some((valid, layers))
+}
+
+/// Convex hull (Andrew's monotone chain), counter-clockwise in image coordinates.
+fn convex_hull(points: &[(f32, f32)]) -> Vec<(f32, f32)> {
+    let mut p = points.to_vec();
+    p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    p.dedup();
+    if p.len() < 3 {
+        return p;
+    }
+    let cross = |o: (f32, f32), a: (f32, f32), b: (f32, f32)| (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0);
+    let mut hull: Vec<(f32, f32)> = Vec::with_capacity(2 * p.len());
+    for pass in 0..2 {
+        let start = hull.len();
+        let iter: Box<dyn Iterator<Item = &(f32, f32)>> = if pass == 0 { Box::new(p.iter()) } else { Box::new(p.iter().rev()) };
+        for &pt in iter {
+            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], pt) <= 0.0 {
+                hull.pop();
+            }
+            hull.push(pt);
+        }
+        hull.pop();
+    }
+    hull
+}
+
+/// Inside the hull, or within `margin` of it.
+fn inside_hull_with_margin(hull: &[(f32, f32)], x: f32, y: f32, margin: f32) -> bool {
+    if hull.len() < 3 {
+        return hull.iter().any(|&(hx, hy)| (hx - x).powi(2) + (hy - y).powi(2) <= margin * margin);
+    }
+    let mut inside = true;
+    let mut best = f32::MAX;
+    for k in 0..hull.len() {
+        let (a, b) = (hull[k], hull[(k + 1) % hull.len()]);
+        let (ex, ey) = (b.0 - a.0, b.1 - a.1);
+        let (wx, wy) = (x - a.0, y - a.1);
+        if ex * wy - ey * wx < 0.0 {
+            inside = false;
+        }
+        let len2 = ex * ex + ey * ey;
+        let t = if len2 > 0.0 { ((wx * ex + wy * ey) / len2).clamp(0.0, 1.0) } else { 0.0 };
+        let (dx, dy) = (wx - t * ex, wy - t * ey);
+        best = best.min(dx * dx + dy * dy);
+    }
+    inside || best <= margin * margin
+}
+
+/// Fast atan2 (max error about 0.01°), enough for the relaxation's tolerances.
+#[inline]
+fn atan2_fast(y: f32, x: f32) -> f32 {
+    let (ax, ay) = (x.abs(), y.abs());
+    let (mn, mx) = if ax < ay { (ax, ay) } else { (ay, ax) };
+    if mx == 0.0 {
+        return 0.0;
+    }
+    let a = mn / mx;
+    let s = a * a;
+    let mut r = ((-0.046_496_473 * s + 0.159_314_22) * s - 0.327_622_77) * s * a + a;
+    if ay > ax {
+        r = std::f32::consts::FRAC_PI_2 - r;
+    }
+    if x < 0.0 {
+        r = PI - r;
+    }
+    if y < 0.0 { -r } else { r }
+}
+
+const DIST_LUT_STEP: f32 = 0.125;
+const DIST_LUT_LEN: usize = 400;
+const ANGLE_LUT_LEN: usize = 512;
+
+/// Compares prepared templates; holds scratch space and lookup tables.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pairs: Vec<(f32, u8, u8)>,
+    chosen: Vec<(f32, u8, u8)>,
+    rho: Vec<f32>,
+    lambda: Vec<f32>,
+    next: Vec<f32>,
+    efficiency: Vec<(f32, f32)>,
+    dist_lut: Vec<f32>,
+    angle_lut: Vec<f32>,
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn sigmoid(v: f32, mu: f32, tau: f32) -> f32 {
+    1.0 / (1.0 + (-tau * (v - mu)).exp())
+}
 
 impl Matcher {
     pub fn new() -> Self {
-        Matcher {}
+        let n = RELAX_MAX_PAIRS;
+        Matcher {
+            pairs: Vec::with_capacity(MAX_PREPARED * MAX_PREPARED),
+            chosen: Vec::with_capacity(n),
+            rho: vec![0.0; n * n],
+            lambda: vec![0.0; n],
+            next: vec![0.0; n],
+            efficiency: Vec::with_capacity(n),
+            dist_lut: (0..DIST_LUT_LEN).map(|i| sigmoid(i as f32 * DIST_LUT_STEP, RELAX_MU_DISTANCE, RELAX_TAU_DISTANCE)).collect(),
+            angle_lut: (0..ANGLE_LUT_LEN)
+                .map(|i| sigmoid(i as f32 * PI / (ANGLE_LUT_LEN - 1) as f32, RELAX_MU_ANGLE, RELAX_TAU_ANGLE))
+                .collect(),
+        }
     }
-    /// Calibrated score: 10·log10(1/FMR) (so 40 means FMR 1 in 10,000).
+
+    /// Calibrated score: 10·log10(1/FMR), so 40 means a false match rate of 1 in 10,000.
     pub fn compare(&mut self, probe: &PreparedTemplate, candidate: &PreparedTemplate) -> f32 {
-        let _ = (probe, candidate);
-        0.0
+        calibrate(self.similarity(probe, candidate))
+    }
+
+    /// Raw LSS-R similarity in [0, 1].
+    pub fn similarity(&mut self, probe: &PreparedTemplate, candidate: &PreparedTemplate) -> f32 {
+        let (a, b) = (&probe.entries, &candidate.entries);
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let min_matchable = (MCC_MIN_MATCHABLE * (NS * NS) as f32).ceil() as u32;
+        self.pairs.clear();
+        for (i, ea) in a.iter().enumerate() {
+            for (j, eb) in b.iter().enumerate() {
+                if angle_diff(ea.theta, eb.theta).abs() > MCC_MAX_DIRECTION_DIFF {
+                    continue;
+                }
+                let common = ea.valid & eb.valid;
+                if common.count_ones() < min_matchable {
+                    continue;
+                }
+                let (mut differ, mut total) = (0u32, 0u32);
+                for k in 0..ND {
+                    let (x, y) = (ea.layers[k] & common, eb.layers[k] & common);
+                    differ += (x ^ y).count_ones();
+                    total += x.count_ones() + y.count_ones();
+                }
+                if total == 0 {
+                    continue;
+                }
+                let lambda = 1.0 - differ as f32 / total as f32;
+                if lambda > 0.0 {
+                    self.pairs.push((lambda, i as u8, j as u8));
+                }
+            }
+        }
+        if self.pairs.is_empty() {
+            return 0.0;
+        }
+        // Best pairs first; each minutia used once (greedy).
+        let keep = (4 * RELAX_MAX_PAIRS).min(self.pairs.len());
+        if self.pairs.len() > keep {
+            self.pairs.select_nth_unstable_by(keep - 1, |p, q| q.0.total_cmp(&p.0));
+            self.pairs.truncate(keep);
+        }
+        self.pairs.sort_unstable_by(|p, q| q.0.total_cmp(&p.0));
+        let (mut used_a, mut used_b) = (0u128, 0u128);
+        self.chosen.clear();
+        for &(l, i, j) in &self.pairs {
+            if self.chosen.len() == RELAX_MAX_PAIRS {
+                break;
+            }
+            let (bi, bj) = (1u128 << i, 1u128 << j);
+            if used_a & bi == 0 && used_b & bj == 0 {
+                used_a |= bi;
+                used_b |= bj;
+                self.chosen.push((l, i, j));
+            }
+        }
+        let n = self.chosen.len();
+        let n_min = a.len().min(b.len());
+        let n_p = SCORE_MIN_PAIRS
+            + (sigmoid(n_min as f32, SCORE_PAIRS_MU, SCORE_PAIRS_TAU) * (SCORE_MAX_PAIRS - SCORE_MIN_PAIRS) as f32).round() as usize;
+        if n < 2 {
+            return self.chosen.first().map_or(0.0, |c| c.0) / n_p as f32;
+        }
+
+        // Compatibility of every two chosen pairs: distances, relative directions and radial
+        // angles must agree in both fingerprints.
+        let angle_scale = (ANGLE_LUT_LEN - 1) as f32 / PI;
+        for r in 0..n {
+            self.rho[r * n + r] = 0.0;
+            let (ar, br) = (&a[self.chosen[r].1 as usize], &b[self.chosen[r].2 as usize]);
+            for k in r + 1..n {
+                let (ak, bk) = (&a[self.chosen[k].1 as usize], &b[self.chosen[k].2 as usize]);
+                let (adx, ady) = (ak.x - ar.x, ak.y - ar.y);
+                let (bdx, bdy) = (bk.x - br.x, bk.y - br.y);
+                let d1 = ((adx * adx + ady * ady).sqrt() - (bdx * bdx + bdy * bdy).sqrt()).abs();
+                let z1 = self.dist_lut[((d1 / DIST_LUT_STEP) as usize).min(DIST_LUT_LEN - 1)];
+                let d2 = angle_diff(angle_diff(ar.theta, ak.theta), angle_diff(br.theta, bk.theta)).abs();
+                let (aphi, bphi) = (atan2_fast(ady, adx), atan2_fast(bdy, bdx));
+                // Radial angle seen from r, and from k (the joining line reversed).
+                let d3r = angle_diff(angle_diff(ar.theta, aphi), angle_diff(br.theta, bphi)).abs();
+                let d3k = angle_diff(angle_diff(ak.theta, aphi), angle_diff(bk.theta, bphi)).abs();
+                let z2 = self.angle_lut[(d2 * angle_scale) as usize];
+                let common = z1 * z2;
+                self.rho[r * n + k] = common * self.angle_lut[(d3r * angle_scale) as usize];
+                self.rho[k * n + r] = common * self.angle_lut[(d3k * angle_scale) as usize];
+            }
+        }
+        for r in 0..n {
+            self.lambda[r] = self.chosen[r].0;
+        }
+        let spread = (1.0 - RELAX_WEIGHT) / (n - 1) as f32;
+        for _ in 0..RELAX_ITERATIONS {
+            for r in 0..n {
+                let row = &self.rho[r * n..r * n + n];
+                let support: f32 = row.iter().zip(&self.lambda[..n]).map(|(p, l)| p * l).sum();
+                self.next[r] = RELAX_WEIGHT * self.lambda[r] + spread * support;
+            }
+            std::mem::swap(&mut self.lambda, &mut self.next);
+        }
+        // The pairs that kept their similarity best through relaxation decide the score.
+        self.efficiency.clear();
+        for r in 0..n {
+            self.efficiency.push((self.lambda[r] / self.chosen[r].0, self.lambda[r]));
+        }
+        self.efficiency.sort_unstable_by(|p, q| q.0.total_cmp(&p.0));
+        let top = n_p.min(n);
+        let sum: f32 = self.efficiency[..top].iter().map(|e| e.1).sum();
+        sum / n_p as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::biometrics::template::{Minutia, MinutiaKind};
+
+    /// A pseudo-random template with `n` minutiae spread over a finger-sized area.
+    pub(crate) fn random_template(seed: u32, n: usize) -> Template {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s
+        };
+        let mut minutiae: Vec<Minutia> = Vec::new();
+        while minutiae.len() < n {
+            let (x, y) = (40 + next() % 220, 40 + next() % 280);
+            if minutiae.iter().any(|m| (m.x as i32 - x as i32).pow(2) + (m.y as i32 - y as i32).pow(2) < 144) {
+                continue;
+            }
+            let kind = if next() % 2 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
+            minutiae.push(Minutia { x: x as u16, y: y as u16, angle: (next() % 256) as u8, kind, quality: 80 });
+        }
+        Template { width: 300, height: 360, quality: 80, minutiae }
+    }
+
+    /// Rotate by `deg` about the centre, shift, and jitter positions by up to `jitter` px.
+    pub(crate) fn transformed(t: &Template, deg: f32, shift: (f32, f32), jitter: u32, seed: u32) -> Template {
+        let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
+        let (cx, cy) = (150.0, 180.0);
+        let mut r = seed | 1;
+        let mut noise = || {
+            r = r.wrapping_mul(1103515245).wrapping_add(12345);
+            ((r >> 16) % (2 * jitter + 1)) as f32 - jitter as f32
+        };
+        let mut out = t.clone();
+        out.minutiae.clear();
+        for m in &t.minutiae {
+            // Template angles count with y up: rotating the image by +deg (clockwise on
+            // screen with y down) lowers them by deg.
+            let (dx, dy) = (m.x as f32 - cx, m.y as f32 - cy);
+            let x = cx + c * dx - s * dy + shift.0 + noise();
+            let y = cy + s * dx + c * dy + shift.1 + noise();
+            if x < 0.0 || y < 0.0 || x >= 300.0 || y >= 360.0 {
+                continue;
+            }
+            let angle = Minutia::angle_from_radians(m.radians() - deg.to_radians());
+            out.minutiae.push(Minutia { x: x as u16, y: y as u16, angle, ..*m });
+        }
+        out
+    }
+
+    #[test]
+    fn a_rotated_and_shifted_copy_matches_high() {
+        let mut matcher = Matcher::new();
+        for seed in 0..5 {
+            let t = random_template(seed, 40);
+            let moved = transformed(&t, 25.0, (20.0, -15.0), 2, seed);
+            let s = matcher.similarity(&PreparedTemplate::new(&t), &PreparedTemplate::new(&moved));
+            assert!(s > 0.5, "seed {seed}: similarity {s}");
+        }
+    }
+
+    #[test]
+    fn unrelated_templates_score_low() {
+        let mut matcher = Matcher::new();
+        for seed in 0..10 {
+            let a = PreparedTemplate::new(&random_template(seed, 40));
+            let b = PreparedTemplate::new(&random_template(seed + 100, 40));
+            let s = matcher.similarity(&a, &b);
+            assert!(s < 0.3, "seed {seed}: similarity {s}");
+        }
+    }
+
+    #[test]
+    fn empty_templates_score_zero() {
+        let empty = PreparedTemplate::new(&Template { width: 300, height: 300, quality: 0, minutiae: vec![] });
+        let full = PreparedTemplate::new(&random_template(1, 30));
+        let mut m = Matcher::new();
+        assert_eq!(m.similarity(&empty, &full), 0.0);
+        assert_eq!(m.similarity(&full, &empty), 0.0);
+    }
+
+    #[test]
+    fn atan2_fast_is_close() {
+        for k in 0..360 {
+            let t = (k as f32).to_radians() - PI + 0.001;
+            let (y, x) = (t.sin() * 3.0, t.cos() * 3.0);
+            assert!((atan2_fast(y, x) - y.atan2(x)).abs() < 1e-3, "{k}");
+        }
     }
 }

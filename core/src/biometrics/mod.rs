@@ -5,6 +5,8 @@
 
 pub mod image;
 pub mod params;
+pub mod raster;
+pub mod normalization;
 pub mod template;
 
 pub mod segmentation;

@@ -1,0 +1,203 @@
+//! Every error a user of the `jatigi` program can cause, with a one-line message in English
+//! ([`std::fmt::Display`]) and in French ([`HubError::french`]).
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use jatigi_core::biometrics::{ExtractError, ImageError, TemplateError};
+use thiserror::Error;
+
+/// An error the program reports to its user and exits on.
+#[derive(Debug, Error)]
+pub enum HubError {
+    #[error("cannot read {}: {}", path.display(), io_en(source))]
+    Read { path: PathBuf, source: io::Error },
+
+    #[error("cannot write {}: {}", path.display(), io_en(source))]
+    Write { path: PathBuf, source: io::Error },
+
+    #[error("{} is not a readable fingerprint image: {source}", path.display())]
+    Image { path: PathBuf, source: ImageError },
+
+    #[error("no template could be extracted from {}: {source}", path.display())]
+    Extract { path: PathBuf, source: ExtractError },
+
+    #[error("{} is not a valid Jatigi template: {source}", path.display())]
+    Template { path: PathBuf, source: TemplateError },
+
+    #[error("the template could not be encoded: {0}")]
+    Encode(TemplateError),
+
+    #[error(
+        "bad --dpi value {spec:?}: expected {}a whole number of dots per inch from 250 to 1000 (e.g. {})",
+        if *per_folder { "FOLDER=N, N " } else { "" },
+        if *per_folder { "fvc2002/DB2_B=569" } else { "500" }
+    )]
+    DpiSyntax { spec: String, per_folder: bool },
+
+    #[error("--dpi {spec} matches none of the folders being evaluated")]
+    DpiUnmatched { spec: String },
+
+    #[error("folder {} does not exist", path.display())]
+    NoFolder { path: PathBuf },
+
+    #[error("{} is not a folder", path.display())]
+    NotAFolder { path: PathBuf },
+
+    #[error(
+        "folder {} holds no fingerprint images named FINGER_IMPRESSION.tif (or .tiff, .png, .bmp, .jpg, .jpeg)",
+        path.display()
+    )]
+    NoImages { path: PathBuf },
+
+    #[error(
+        "folder {} has no genuine pairs: it needs a finger with at least two impressions",
+        path.display()
+    )]
+    NoGenuinePairs { path: PathBuf },
+
+    #[error(
+        "folder {} has no impostor pairs: it needs images of at least two different fingers",
+        path.display()
+    )]
+    NoImpostorPairs { path: PathBuf },
+
+    #[error("the FVC data folder {folder} was not found (looked in {})", list(tried))]
+    NoDefaultData { folder: String, tried: Vec<PathBuf> },
+
+    #[error("cannot start {threads} worker threads: {reason}")]
+    Threads { threads: usize, reason: String },
+
+    #[error("the demo could not make a template from {failed} of its {total} built-in images")]
+    DemoFailed { failed: usize, total: usize },
+
+    #[error("cannot write the output: {}", io_en(.0))]
+    Output(io::Error),
+}
+
+impl HubError {
+    /// The same message in French (technical detail from lower layers stays in the English
+    /// message).
+    pub fn french(&self) -> String {
+        match self {
+            HubError::Read { path, source } => {
+                format!("impossible de lire {} : {}", path.display(), io_fr(source))
+            }
+            HubError::Write { path, source } => {
+                format!("impossible d'écrire {} : {}", path.display(), io_fr(source))
+            }
+            HubError::Image { path, .. } => {
+                format!("{} n'est pas une image d'empreinte lisible", path.display())
+            }
+            HubError::Extract { path, .. } => {
+                format!("aucun gabarit n'a pu être extrait de {}", path.display())
+            }
+            HubError::Template { path, .. } => {
+                format!("{} n'est pas un gabarit Jatigi valide", path.display())
+            }
+            HubError::Encode(_) => "le gabarit n'a pas pu être encodé".to_string(),
+            HubError::DpiSyntax { spec, per_folder } => format!(
+                "valeur --dpi {spec:?} incorrecte : attendu {}un nombre entier de points par pouce de 250 à 1000 (par ex. {})",
+                if *per_folder { "DOSSIER=N, N " } else { "" },
+                if *per_folder { "fvc2002/DB2_B=569" } else { "500" }
+            ),
+            HubError::DpiUnmatched { spec } => {
+                format!("--dpi {spec} ne correspond à aucun des dossiers évalués")
+            }
+            HubError::NoFolder { path } => {
+                format!("le dossier {} n'existe pas", path.display())
+            }
+            HubError::NotAFolder { path } => format!("{} n'est pas un dossier", path.display()),
+            HubError::NoImages { path } => format!(
+                "le dossier {} ne contient aucune image d'empreinte nommée DOIGT_IMPRESSION.tif (ou .tiff, .png, .bmp, .jpg, .jpeg)",
+                path.display()
+            ),
+            HubError::NoGenuinePairs { path } => format!(
+                "le dossier {} n'a aucune paire authentique : il faut au moins un doigt avec deux impressions",
+                path.display()
+            ),
+            HubError::NoImpostorPairs { path } => format!(
+                "le dossier {} n'a aucune paire d'imposteurs : il faut des images d'au moins deux doigts différents",
+                path.display()
+            ),
+            HubError::NoDefaultData { folder, tried } => format!(
+                "le dossier de données FVC {folder} est introuvable (cherché dans {})",
+                list(tried)
+            ),
+            HubError::Threads { threads, .. } => {
+                format!("impossible de lancer {threads} fils d'exécution")
+            }
+            HubError::DemoFailed { failed, total } => format!(
+                "la démo n'a pas pu créer de gabarit pour {failed} de ses {total} images intégrées"
+            ),
+            HubError::Output(source) => {
+                format!("impossible d'écrire la sortie : {}", io_fr(source))
+            }
+        }
+    }
+
+    /// True when the output went to a closed pipe (`jatigi eval | head`): not worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, HubError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    pub fn read(path: &Path, source: io::Error) -> Self {
+        HubError::Read { path: path.to_path_buf(), source }
+    }
+
+    pub fn write(path: &Path, source: io::Error) -> Self {
+        HubError::Write { path: path.to_path_buf(), source }
+    }
+}
+
+impl From<io::Error> for HubError {
+    /// Only for writes to standard output; file errors carry their path.
+    fn from(e: io::Error) -> Self {
+        HubError::Output(e)
+    }
+}
+
+fn io_en(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn io_fr(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::NotFound => "fichier ou dossier introuvable",
+        io::ErrorKind::PermissionDenied => "permission refusée",
+        io::ErrorKind::IsADirectory => "c'est un dossier, pas un fichier",
+        io::ErrorKind::BrokenPipe => "tube fermé",
+        _ => "erreur d'entrée-sortie",
+    }
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_line_in_both_languages() {
+        let errors = [
+            HubError::read(Path::new("a.tif"), io::Error::from(io::ErrorKind::NotFound)),
+            HubError::DpiSyntax { spec: "x=y".into(), per_folder: true },
+            HubError::NoImages { path: "empty".into() },
+            HubError::NoDefaultData { folder: "fvc2000/DB1_B".into(), tried: vec!["a".into(), "b".into()] },
+        ];
+        for e in errors {
+            let (en, fr) = (e.to_string(), e.french());
+            assert!(!en.contains('\n') && !fr.contains('\n'));
+            assert_ne!(en, fr);
+        }
+        let e = HubError::read(Path::new("a.tif"), io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(e.to_string(), "cannot read a.tif: no such file or folder");
+    }
+}
