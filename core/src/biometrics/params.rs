@@ -60,8 +60,16 @@ pub const GABOR_SIGMA_PER_PERIOD: f32 = 0.5;
 pub const GABOR_HALF_LENGTH: i32 = 12;
 /// Along-ridge smoothing: Gaussian sigma and half-length. Long enough to bridge pores and
 /// small scars, short enough to follow ridge curvature.
-pub const ALONG_SIGMA: f32 = 3.0;
-pub const ALONG_HALF_LENGTH: i32 = 7;
+pub const ALONG_SIGMA: f32 = 6.0;
+pub const ALONG_HALF_LENGTH: i32 = 13;
+
+// ---- binarization --------------------------------------------------------------------
+
+/// Ridge fragments smaller than this (px) are dust or noise, not ridges (a dot ridge of one
+/// period across is about 50 px).
+pub const MIN_RIDGE_AREA: usize = 30;
+/// Valley holes smaller than this inside a ridge are sweat pores.
+pub const MIN_LAKE_AREA: usize = 30;
 
 // ---- minutiae ------------------------------------------------------------------------
 
