@@ -108,11 +108,24 @@ mod tests {
     #[test]
     fn eval_arguments() {
         let cli = Cli::try_parse_from([
-            "jatigi", "eval", "a/DB1", "b", "--dpi", "a/DB1=569", "--dpi", "b=600", "--json",
-            "--threads", "2", "--scores", "s.csv",
+            "jatigi",
+            "eval",
+            "a/DB1",
+            "b",
+            "--dpi",
+            "a/DB1=569",
+            "--dpi",
+            "b=600",
+            "--json",
+            "--threads",
+            "2",
+            "--scores",
+            "s.csv",
         ])
         .unwrap();
-        let Command::Eval(e) = cli.command else { panic!("not eval") };
+        let Command::Eval(e) = cli.command else {
+            panic!("not eval")
+        };
         assert_eq!(e.folders, [PathBuf::from("a/DB1"), PathBuf::from("b")]);
         assert_eq!(e.dpi, ["a/DB1=569", "b=600"]);
         assert!(e.json);
@@ -124,7 +137,9 @@ mod tests {
     #[test]
     fn match_threshold() {
         let cli = Cli::try_parse_from(["jatigi", "match", "a", "b"]).unwrap();
-        let Command::Match(m) = cli.command else { panic!("not match") };
+        let Command::Match(m) = cli.command else {
+            panic!("not match")
+        };
         assert_eq!(m.threshold, 40.0);
         assert_eq!(m.dpi, "500");
         assert!(Cli::try_parse_from(["jatigi", "match", "a", "b", "--threshold", "NaN"]).is_err());

@@ -11,7 +11,9 @@ use jatigi_core::biometrics::{Matcher, PreparedTemplate, Template};
 
 use crate::engine;
 use crate::error::HubError;
-use crate::text::{decimal_en, decimal_fr, same_finger, score_text, threshold_text, DEFAULT_THRESHOLD};
+use crate::text::{
+    decimal_en, decimal_fr, same_finger, score_text, threshold_text, DEFAULT_THRESHOLD,
+};
 
 /// A synthetic fingerprint built into the program (from tests/fixtures/fingerprints).
 pub struct Fixture {
@@ -87,7 +89,10 @@ pub fn run(out: &mut dyn Write) -> Result<(), HubError> {
         "Démonstration Jatigi sur des empreintes synthétiques intégrées (aucune donnée réelle).",
     )?;
 
-    n.heading("1. Fingerprint images to templates", "1. Des images d'empreintes aux gabarits")?;
+    n.heading(
+        "1. Fingerprint images to templates",
+        "1. Des images d'empreintes aux gabarits",
+    )?;
     let enrolled = step_extract(&mut n)?;
 
     n.heading("2. One-to-one matching", "2. Comparaison un à un")?;
@@ -95,7 +100,10 @@ pub fn run(out: &mut dyn Write) -> Result<(), HubError> {
 
     let failed = enrolled.iter().filter(|e| e.template.is_none()).count();
     if failed > 0 {
-        return Err(HubError::DemoFailed { failed, total: enrolled.len() });
+        return Err(HubError::DemoFailed {
+            failed,
+            total: enrolled.len(),
+        });
     }
     Ok(())
 }
@@ -120,14 +128,20 @@ fn step_extract(n: &mut Narrator) -> Result<Vec<Enrolled>, HubError> {
                         decimal_fr(ms, 1)
                     ),
                 )?;
-                enrolled.push(Enrolled { fixture, template: Some(PreparedTemplate::new(t)) });
+                enrolled.push(Enrolled {
+                    fixture,
+                    template: Some(PreparedTemplate::new(t)),
+                });
             }
             Err(err) => {
                 n.say(
                     &format!("{}: no template: {err}", fixture.name),
                     &format!("{} : aucun gabarit : {}", fixture.name, err.french()),
                 )?;
-                enrolled.push(Enrolled { fixture, template: None });
+                enrolled.push(Enrolled {
+                    fixture,
+                    template: None,
+                });
             }
         }
     }
@@ -165,7 +179,11 @@ fn step_match(n: &mut Narrator, enrolled: &[Enrolled]) -> Result<(), HubError> {
     for (i, a) in enrolled.iter().enumerate() {
         let mut row = format!("{:6}", a.fixture.name);
         for (j, b) in enrolled.iter().enumerate() {
-            let mark = if a.fixture.finger == b.fixture.finger { "*" } else { " " };
+            let mark = if a.fixture.finger == b.fixture.finger {
+                "*"
+            } else {
+                " "
+            };
             row.push_str(&match scores[i][j] {
                 Some(s) => format!("{:>7}{mark}", decimal_en(s as f64, 1)),
                 None if i == j => format!("{:>7} ", "·"),
@@ -176,7 +194,10 @@ fn step_match(n: &mut Narrator, enrolled: &[Enrolled]) -> Result<(), HubError> {
     }
 
     let t = threshold_text(threshold);
-    n.say(&format!("Decision at {}:", t.en), &format!("Décision au {} :", t.fr))?;
+    n.say(
+        &format!("Decision at {}:", t.en),
+        &format!("Décision au {} :", t.fr),
+    )?;
     let (mut same, mut same_ok, mut diff, mut diff_ok) = (0, 0, 0, 0);
     for (i, a) in enrolled.iter().enumerate() {
         for (j, b) in enrolled.iter().enumerate() {
@@ -184,6 +205,9 @@ fn step_match(n: &mut Narrator, enrolled: &[Enrolled]) -> Result<(), HubError> {
             if a.fixture.finger == b.fixture.finger {
                 same += 1;
                 same_ok += usize::from(same_finger(s, threshold));
+                if i > j {
+                    continue; // Each same-finger pair is spelled out once.
+                }
                 let text = score_text(s, threshold);
                 n.say(
                     &format!("{} vs {}: {}", a.fixture.name, b.fixture.name, text.en),
@@ -204,4 +228,28 @@ fn step_match(n: &mut Narrator, enrolled: &[Enrolled]) -> Result<(), HubError> {
         ),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_runs_on_its_built_in_images_in_both_languages() {
+        let mut out = Vec::new();
+        run(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for name in FIXTURES.iter().map(|f| f.name) {
+            assert!(
+                text.contains(&format!("{name}: ")),
+                "{name} missing:\n{text}"
+            );
+            assert!(
+                text.contains(&format!("{name} : ")),
+                "{name} missing in French:\n{text}"
+            );
+        }
+        assert!(text.contains("same finger accepted:"), "{text}");
+        assert!(text.contains("même doigt accepté :"), "{text}");
+    }
 }

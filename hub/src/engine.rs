@@ -24,13 +24,21 @@ pub struct Extracted {
 /// Decode image bytes at `dpi` and extract a template.
 pub fn extract_image(path: &Path, bytes: &[u8], dpi: u32) -> Result<Extracted, HubError> {
     let start = Instant::now();
-    let image = FingerImage::decode(bytes, dpi)
-        .map_err(|source| HubError::Image { path: path.to_path_buf(), source })?;
+    let image = FingerImage::decode(bytes, dpi).map_err(|source| HubError::Image {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let decode_time = start.elapsed();
     let start = Instant::now();
-    let template =
-        extract(&image).map_err(|source| HubError::Extract { path: path.to_path_buf(), source })?;
-    Ok(Extracted { template, decode_time, extract_time: start.elapsed() })
+    let template = extract(&image).map_err(|source| HubError::Extract {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Extracted {
+        template,
+        decode_time,
+        extract_time: start.elapsed(),
+    })
 }
 
 /// A fingerprint given on the command line.
@@ -57,7 +65,10 @@ pub fn load(path: &Path, dpi: u32) -> Result<Loaded, HubError> {
     if Template::is_template(&bytes) {
         Template::from_bytes(&bytes)
             .map(Loaded::Template)
-            .map_err(|source| HubError::Template { path: path.to_path_buf(), source })
+            .map_err(|source| HubError::Template {
+                path: path.to_path_buf(),
+                source,
+            })
     } else {
         extract_image(path, &bytes, dpi).map(Loaded::Image)
     }

@@ -23,7 +23,10 @@ pub enum HubError {
     Extract { path: PathBuf, source: ExtractError },
 
     #[error("{} is not a valid Jatigi template: {source}", path.display())]
-    Template { path: PathBuf, source: TemplateError },
+    Template {
+        path: PathBuf,
+        source: TemplateError,
+    },
 
     #[error("the template could not be encoded: {0}")]
     Encode(TemplateError),
@@ -62,7 +65,10 @@ pub enum HubError {
     )]
     NoImpostorPairs { path: PathBuf },
 
-    #[error("the FVC data folder {folder} was not found (looked in {})", list(tried))]
+    #[error(
+        "the FVC data folder {folder} was not found (looked in {})",
+        list(tried)
+    )]
     NoDefaultData { folder: String, tried: Vec<PathBuf> },
 
     #[error("cannot start {threads} worker threads: {reason}")]
@@ -142,11 +148,17 @@ impl HubError {
     }
 
     pub fn read(path: &Path, source: io::Error) -> Self {
-        HubError::Read { path: path.to_path_buf(), source }
+        HubError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub fn write(path: &Path, source: io::Error) -> Self {
-        HubError::Write { path: path.to_path_buf(), source }
+        HubError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -177,7 +189,11 @@ fn io_fr(e: &io::Error) -> &'static str {
 }
 
 fn list(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" and ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 #[cfg(test)]
@@ -188,9 +204,17 @@ mod tests {
     fn messages_are_one_line_in_both_languages() {
         let errors = [
             HubError::read(Path::new("a.tif"), io::Error::from(io::ErrorKind::NotFound)),
-            HubError::DpiSyntax { spec: "x=y".into(), per_folder: true },
-            HubError::NoImages { path: "empty".into() },
-            HubError::NoDefaultData { folder: "fvc2000/DB1_B".into(), tried: vec!["a".into(), "b".into()] },
+            HubError::DpiSyntax {
+                spec: "x=y".into(),
+                per_folder: true,
+            },
+            HubError::NoImages {
+                path: "empty".into(),
+            },
+            HubError::NoDefaultData {
+                folder: "fvc2000/DB1_B".into(),
+                tried: vec!["a".into(), "b".into()],
+            },
         ];
         for e in errors {
             let (en, fr) = (e.to_string(), e.french());

@@ -85,8 +85,11 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<(), HubError> {
     } else {
         fvc::given_folders(&args.folders)
     };
-    let settings =
-        args.dpi.iter().map(|s| fvc::parse_dpi_setting(s)).collect::<Result<Vec<_>, _>>()?;
+    let settings = args
+        .dpi
+        .iter()
+        .map(|s| fvc::parse_dpi_setting(s))
+        .collect::<Result<Vec<_>, _>>()?;
     fvc::apply_dpi_settings(&mut folders, &settings)?;
 
     let mut sets = Vec::with_capacity(folders.len());
@@ -111,17 +114,27 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<(), HubError> {
             return Err(HubError::NoImpostorPairs { path: folder.path });
         }
         let n = images.len();
-        sets.push(FolderSet { folder, images, pairs, offset });
+        sets.push(FolderSet {
+            folder,
+            images,
+            pairs,
+            offset,
+        });
         offset += n;
     }
 
     let threads = args.threads.map(usize::from).unwrap_or_else(|| {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| HubError::Threads { threads, reason: e.to_string() })?;
+        .map_err(|e| HubError::Threads {
+            threads,
+            reason: e.to_string(),
+        })?;
     let (report, extras, scores) = pool.install(|| evaluate(&sets, threads));
 
     if let Some(path) = &args.scores {
@@ -176,7 +189,11 @@ fn evaluate(sets: &[FolderSet], threads: usize) -> (Report, Extras, Vec<Vec<f32>
     // Every pair of every folder, as indices into `outcomes`.
     let all_pairs: Vec<(usize, usize)> = sets
         .iter()
-        .flat_map(|s| s.pairs.iter().map(move |p| (s.offset + p.first, s.offset + p.second)))
+        .flat_map(|s| {
+            s.pairs
+                .iter()
+                .map(move |p| (s.offset + p.first, s.offset + p.second))
+        })
         .collect();
     let bar = progress(all_pairs.len(), "comparing / comparaison");
     let chunks: Vec<(Vec<f32>, Duration, usize)> = all_pairs
@@ -187,13 +204,15 @@ fn evaluate(sets: &[FolderSet], threads: usize) -> (Report, Extras, Vec<Vec<f32>
             let start = Instant::now();
             let scores: Vec<f32> = chunk
                 .iter()
-                .map(|&(a, b)| match (&outcomes[a].prepared, &outcomes[b].prepared) {
-                    (Some(a), Some(b)) => {
-                        compared += 1;
-                        matcher.compare(a, b)
-                    }
-                    _ => 0.0,
-                })
+                .map(
+                    |&(a, b)| match (&outcomes[a].prepared, &outcomes[b].prepared) {
+                        (Some(a), Some(b)) => {
+                            compared += 1;
+                            matcher.compare(a, b)
+                        }
+                        _ => 0.0,
+                    },
+                )
                 .collect();
             let elapsed = start.elapsed();
             bar.inc(chunk.len() as u64);
@@ -205,8 +224,10 @@ fn evaluate(sets: &[FolderSet], threads: usize) -> (Report, Extras, Vec<Vec<f32>
     let core_seconds: f64 = chunks.iter().map(|c| c.1.as_secs_f64()).sum();
     let compared: usize = chunks.iter().map(|c| c.2).sum();
     let mut flat = chunks.into_iter().flat_map(|c| c.0);
-    let scores: Vec<Vec<f32>> =
-        sets.iter().map(|s| flat.by_ref().take(s.pairs.len()).collect()).collect();
+    let scores: Vec<Vec<f32>> = sets
+        .iter()
+        .map(|s| flat.by_ref().take(s.pairs.len()).collect())
+        .collect();
 
     let folders: Vec<FolderReport> = sets
         .iter()
@@ -314,7 +335,13 @@ fn group_means(sets: &[FolderSet], folders: &[FolderReport]) -> Vec<(String, f64
     groups
         .into_iter()
         .filter(|g| g.2.len() >= 2 && g.2.len() < folders.len())
-        .map(|(name, _, eers)| (name, eers.iter().sum::<f64>() / eers.len() as f64, eers.len()))
+        .map(|(name, _, eers)| {
+            (
+                name,
+                eers.iter().sum::<f64>() / eers.len() as f64,
+                eers.len(),
+            )
+        })
         .collect()
 }
 
@@ -370,11 +397,23 @@ fn print_table(report: &Report, extras: &Extras, out: &mut dyn Write) -> Result<
         plural(extras.threads, "thread")
     )?;
     writeln!(out)?;
-    let w = report.folders.iter().map(|f| f.folder.chars().count()).max().unwrap_or(0).max(6);
+    let w = report
+        .folders
+        .iter()
+        .map(|f| f.folder.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     writeln!(
         out,
         "{:<w$}  {:>7}  {:>8}  {:>6}  {:>8}  {:>9}  {:>9}  {:>17}",
-        "folder", "genuine", "impostor", "EER %", "FMR100 %", "FMR1000 %", "ZeroFMR %",
+        "folder",
+        "genuine",
+        "impostor",
+        "EER %",
+        "FMR100 %",
+        "FMR1000 %",
+        "ZeroFMR %",
         "failed to extract"
     )?;
     for f in &report.folders {
@@ -407,7 +446,11 @@ fn print_table(report: &Report, extras: &Extras, out: &mut dyn Write) -> Result<
         )?;
     }
     let both = |x: Option<f64>, decimals: usize, unit: &str| match x {
-        Some(v) => format!("{}{unit} / {}{unit}", decimal_en(v, decimals), decimal_fr(v, decimals)),
+        Some(v) => format!(
+            "{}{unit} / {}{unit}",
+            decimal_en(v, decimals),
+            decimal_fr(v, decimals)
+        ),
         None => "n/a (no template) / sans objet (aucun gabarit)".to_string(),
     };
     writeln!(
@@ -416,10 +459,17 @@ fn print_table(report: &Report, extras: &Extras, out: &mut dyn Write) -> Result<
         both(report.extract_ms_median, 1, " ms")
     )?;
     let speed = match report.comparisons_per_sec_per_core {
-        Some(v) => format!("{} / {}", thousands_en(v.round() as u64), thousands_fr(v.round() as u64)),
+        Some(v) => format!(
+            "{} / {}",
+            thousands_en(v.round() as u64),
+            thousands_fr(v.round() as u64)
+        ),
         None => "n/a (no comparison ran) / sans objet (aucune comparaison)".to_string(),
     };
-    writeln!(out, "comparisons per second per core / comparaisons par seconde par cœur: {speed}")?;
+    writeln!(
+        out,
+        "comparisons per second per core / comparaisons par seconde par cœur: {speed}"
+    )?;
     writeln!(
         out,
         "minutiae per template, median / minuties par gabarit, médiane: {}",
@@ -466,18 +516,32 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             keys(&v),
-            BTreeSet::from(["folders", "mean_eer", "extract_ms_median", "comparisons_per_sec_per_core"])
+            BTreeSet::from([
+                "folders",
+                "mean_eer",
+                "extract_ms_median",
+                "comparisons_per_sec_per_core"
+            ])
         );
         let f = &v["folders"][0];
         assert_eq!(
             keys(f),
             BTreeSet::from([
-                "folder", "genuine", "impostor", "eer", "fmr100", "fmr1000", "zero_fmr",
+                "folder",
+                "genuine",
+                "impostor",
+                "eer",
+                "fmr100",
+                "fmr1000",
+                "zero_fmr",
                 "failed_to_extract"
             ])
         );
         assert_eq!(f["folder"], folder.display().to_string());
-        assert_eq!((f["genuine"].as_u64(), f["impostor"].as_u64()), (Some(2), Some(4)));
+        assert_eq!(
+            (f["genuine"].as_u64(), f["impostor"].as_u64()),
+            (Some(2), Some(4))
+        );
         assert_eq!(f["failed_to_extract"], 4);
         assert_eq!(f["eer"], 0.5);
         assert_eq!(f["zero_fmr"], 1.0);
@@ -488,12 +552,24 @@ mod tests {
         let lines = std::fs::read_to_string(&scores).unwrap();
         let lines: Vec<&str> = lines.lines().collect();
         assert_eq!(lines.len(), 6);
-        let first = format!("{},{},0", folder.join("1_1.tif").display(), folder.join("1_2.tif").display());
+        let first = format!(
+            "{},{},0",
+            folder.join("1_1.tif").display(),
+            folder.join("1_2.tif").display()
+        );
         assert_eq!(lines[0], first);
 
         // The human table on the same data.
         let mut out = Vec::new();
-        run(&EvalArgs { json: false, scores: None, ..args }, &mut out).unwrap();
+        run(
+            &EvalArgs {
+                json: false,
+                scores: None,
+                ..args
+            },
+            &mut out,
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("50.00"), "{text}");
         assert!(text.contains("n/a"), "{text}");

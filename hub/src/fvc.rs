@@ -62,7 +62,11 @@ impl Folder {
 pub fn given_folders(paths: &[PathBuf]) -> Vec<Folder> {
     paths
         .iter()
-        .map(|p| Folder { path: p.clone(), label: p.display().to_string(), dpi: DEFAULT_DPI })
+        .map(|p| Folder {
+            path: p.clone(),
+            label: p.display().to_string(),
+            dpi: DEFAULT_DPI,
+        })
         .collect()
 }
 
@@ -88,7 +92,11 @@ pub fn default_folders() -> Result<Vec<Folder>, HubError> {
                     tried: vec![here, there],
                 });
             };
-            Ok(Folder { path, label: rel.to_string(), dpi })
+            Ok(Folder {
+                path,
+                label: rel.to_string(),
+                dpi,
+            })
         })
         .collect()
 }
@@ -104,7 +112,10 @@ pub struct DpiSetting {
 
 /// Parse a resolution `N` (250..=1000).
 pub fn parse_dpi(s: &str) -> Result<u32, HubError> {
-    let bad = || HubError::DpiSyntax { spec: s.to_string(), per_folder: false };
+    let bad = || HubError::DpiSyntax {
+        spec: s.to_string(),
+        per_folder: false,
+    };
     let dpi: u32 = s.trim().parse().map_err(|_| bad())?;
     if DPI_RANGE.contains(&dpi) {
         Ok(dpi)
@@ -115,14 +126,21 @@ pub fn parse_dpi(s: &str) -> Result<u32, HubError> {
 
 /// Parse `FOLDER=N` (the last `=` separates, so folder names may contain `=`).
 pub fn parse_dpi_setting(spec: &str) -> Result<DpiSetting, HubError> {
-    let bad = || HubError::DpiSyntax { spec: spec.to_string(), per_folder: true };
+    let bad = || HubError::DpiSyntax {
+        spec: spec.to_string(),
+        per_folder: true,
+    };
     let (folder, n) = spec.rsplit_once('=').ok_or_else(bad)?;
     let folder = normalize(Path::new(folder.trim()));
     if folder.as_os_str().is_empty() {
         return Err(bad());
     }
     let dpi = parse_dpi(n).map_err(|_| bad())?;
-    Ok(DpiSetting { spec: spec.to_string(), folder, dpi })
+    Ok(DpiSetting {
+        spec: spec.to_string(),
+        folder,
+        dpi,
+    })
 }
 
 /// Apply `--dpi` settings: a setting applies to every folder whose path (as given or as
@@ -139,7 +157,9 @@ pub fn apply_dpi_settings(folders: &mut [Folder], settings: &[DpiSetting]) -> Re
             }
         }
         if !used {
-            return Err(HubError::DpiUnmatched { spec: s.spec.clone() });
+            return Err(HubError::DpiUnmatched {
+                spec: s.spec.clone(),
+            });
         }
     }
     Ok(())
@@ -147,7 +167,9 @@ pub fn apply_dpi_settings(folders: &mut [Folder], settings: &[DpiSetting]) -> Re
 
 /// A path without `.` components or a trailing separator, for comparing.
 fn normalize(p: &Path) -> PathBuf {
-    p.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+    p.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }
 
 /// What a file name says.
@@ -171,7 +193,10 @@ pub fn classify(file_name: &str) -> FileKind {
     }
     match stem.split_once('_') {
         Some((finger, impression)) if !finger.is_empty() && !impression.is_empty() => {
-            FileKind::Image { finger: finger.to_string(), impression: impression.to_string() }
+            FileKind::Image {
+                finger: finger.to_string(),
+                impression: impression.to_string(),
+            }
         }
         _ => FileKind::BadName,
     }
@@ -189,10 +214,14 @@ pub struct ImageFile {
 /// The images of a folder in sorted file-name order, and the names skipped as badly formed.
 pub fn list_images(folder: &Folder) -> Result<(Vec<ImageFile>, Vec<String>), HubError> {
     if !folder.path.exists() {
-        return Err(HubError::NoFolder { path: folder.path.clone() });
+        return Err(HubError::NoFolder {
+            path: folder.path.clone(),
+        });
     }
     if !folder.path.is_dir() {
-        return Err(HubError::NotAFolder { path: folder.path.clone() });
+        return Err(HubError::NotAFolder {
+            path: folder.path.clone(),
+        });
     }
     let entries = std::fs::read_dir(&folder.path).map_err(|e| HubError::read(&folder.path, e))?;
     let mut names = Vec::new();
@@ -221,7 +250,9 @@ pub fn list_images(folder: &Folder) -> Result<(Vec<ImageFile>, Vec<String>), Hub
         }
     }
     if images.is_empty() {
-        return Err(HubError::NoImages { path: folder.path.clone() });
+        return Err(HubError::NoImages {
+            path: folder.path.clone(),
+        });
     }
     Ok((images, skipped))
 }
@@ -242,7 +273,11 @@ pub fn pairs<S: AsRef<str>>(fingers: &[S]) -> Vec<Pair> {
     for first in 0..n {
         for second in first + 1..n {
             let genuine = fingers[first].as_ref() == fingers[second].as_ref();
-            out.push(Pair { first, second, genuine });
+            out.push(Pair {
+                first,
+                second,
+                genuine,
+            });
         }
     }
     out
@@ -256,19 +291,31 @@ mod tests {
     fn file_names() {
         assert_eq!(
             classify("101_1.tif"),
-            FileKind::Image { finger: "101".into(), impression: "1".into() }
+            FileKind::Image {
+                finger: "101".into(),
+                impression: "1".into()
+            }
         );
         assert_eq!(
             classify("f3_2.PNG"),
-            FileKind::Image { finger: "f3".into(), impression: "2".into() }
+            FileKind::Image {
+                finger: "f3".into(),
+                impression: "2".into()
+            }
         );
         for ext in ["tiff", "bmp", "jpg", "jpeg", "TIF"] {
-            assert!(matches!(classify(&format!("7_8.{ext}")), FileKind::Image { .. }), "{ext}");
+            assert!(
+                matches!(classify(&format!("7_8.{ext}")), FileKind::Image { .. }),
+                "{ext}"
+            );
         }
         // The finger id is the part before the first underscore.
         assert_eq!(
             classify("a_b_c.bmp"),
-            FileKind::Image { finger: "a".into(), impression: "b_c".into() }
+            FileKind::Image {
+                finger: "a".into(),
+                impression: "b_c".into()
+            }
         );
         assert_eq!(classify("101_1.iso"), FileKind::Other);
         assert_eq!(classify("README.md"), FileKind::Other);
@@ -303,7 +350,9 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         assert!(p.iter().all(|p| seen.insert((p.first, p.second))));
         // Genuine exactly when the finger ids agree.
-        assert!(p.iter().all(|q| q.genuine == (fingers[q.first] == fingers[q.second])));
+        assert!(p
+            .iter()
+            .all(|q| q.genuine == (fingers[q.first] == fingers[q.second])));
     }
 
     #[test]
@@ -314,15 +363,31 @@ mod tests {
         assert_eq!(
             p,
             vec![
-                Pair { first: 0, second: 1, genuine: true },
-                Pair { first: 0, second: 2, genuine: false },
-                Pair { first: 1, second: 2, genuine: false },
+                Pair {
+                    first: 0,
+                    second: 1,
+                    genuine: true
+                },
+                Pair {
+                    first: 0,
+                    second: 2,
+                    genuine: false
+                },
+                Pair {
+                    first: 1,
+                    second: 2,
+                    genuine: false
+                },
             ]
         );
     }
 
     fn folder(path: &str, label: &str) -> Folder {
-        Folder { path: path.into(), label: label.into(), dpi: DEFAULT_DPI }
+        Folder {
+            path: path.into(),
+            label: label.into(),
+            dpi: DEFAULT_DPI,
+        }
     }
 
     #[test]
@@ -332,8 +397,14 @@ mod tests {
         assert!(parse_dpi("100").is_err());
         assert!(parse_dpi("").is_err());
         let s = parse_dpi_setting("fvc2002/DB2_B=569").unwrap();
-        assert_eq!((s.folder.as_path(), s.dpi), (Path::new("fvc2002/DB2_B"), 569));
-        assert_eq!(parse_dpi_setting("./x/=600").unwrap().folder, PathBuf::from("x"));
+        assert_eq!(
+            (s.folder.as_path(), s.dpi),
+            (Path::new("fvc2002/DB2_B"), 569)
+        );
+        assert_eq!(
+            parse_dpi_setting("./x/=600").unwrap().folder,
+            PathBuf::from("x")
+        );
         for bad in ["fvc2002/DB2_B", "=569", "x=", "x=abc", "x=5000", "x=-1"] {
             assert!(
                 matches!(parse_dpi_setting(bad), Err(HubError::DpiSyntax { .. })),
@@ -346,19 +417,34 @@ mod tests {
             folder("../shared/data/fingerprints/fvc2002/DB2_B", "fvc2002/DB2_B"),
             folder("data/DB2_Bx", "data/DB2_Bx"),
         ];
-        apply_dpi_settings(&mut folders, &[parse_dpi_setting("fvc2002/DB2_B=569").unwrap()])
-            .unwrap();
-        assert_eq!(folders.iter().map(|f| f.dpi).collect::<Vec<_>>(), [500, 569, 500]);
+        apply_dpi_settings(
+            &mut folders,
+            &[parse_dpi_setting("fvc2002/DB2_B=569").unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            folders.iter().map(|f| f.dpi).collect::<Vec<_>>(),
+            [500, 569, 500]
+        );
         // Whole components only; a trailing slash is fine; later settings win.
         apply_dpi_settings(
             &mut folders,
-            &[parse_dpi_setting("DB2_B/=600").unwrap(), parse_dpi_setting("fvc2000/DB2_B=510").unwrap()],
+            &[
+                parse_dpi_setting("DB2_B/=600").unwrap(),
+                parse_dpi_setting("fvc2000/DB2_B=510").unwrap(),
+            ],
         )
         .unwrap();
-        assert_eq!(folders.iter().map(|f| f.dpi).collect::<Vec<_>>(), [510, 600, 500]);
+        assert_eq!(
+            folders.iter().map(|f| f.dpi).collect::<Vec<_>>(),
+            [510, 600, 500]
+        );
         // The full path as given matches too.
-        apply_dpi_settings(&mut folders, &[parse_dpi_setting("./data/DB2_Bx=700").unwrap()])
-            .unwrap();
+        apply_dpi_settings(
+            &mut folders,
+            &[parse_dpi_setting("./data/DB2_Bx=700").unwrap()],
+        )
+        .unwrap();
         assert_eq!(folders[2].dpi, 700);
         assert!(matches!(
             apply_dpi_settings(&mut folders, &[parse_dpi_setting("B2_B=600").unwrap()]),
@@ -368,7 +454,10 @@ mod tests {
 
     #[test]
     fn groups_by_parent() {
-        assert_eq!(folder("x/fvc2000/DB1_B", "fvc2000/DB1_B").group().0, "fvc2000");
+        assert_eq!(
+            folder("x/fvc2000/DB1_B", "fvc2000/DB1_B").group().0,
+            "fvc2000"
+        );
         assert_eq!(folder("a/b/", "a/b/").group().0, "a");
         assert_eq!(folder("DB1_B", "DB1_B").group().0, ".");
     }
@@ -378,22 +467,59 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("jatigi-fvc-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("sub_1.tif")).unwrap();
-        for name in ["102_1.tif", "101_2.tif", "101_1.tif", "101_1.iso", "notes.txt", "bad.png"] {
+        for name in [
+            "102_1.tif",
+            "101_2.tif",
+            "101_1.tif",
+            "101_1.iso",
+            "notes.txt",
+            "bad.png",
+        ] {
             std::fs::write(dir.join(name), b"x").unwrap();
         }
-        let f = Folder { path: dir.clone(), label: "t".into(), dpi: 569 };
+        let f = Folder {
+            path: dir.clone(),
+            label: "t".into(),
+            dpi: 569,
+        };
         let (images, skipped) = list_images(&f).unwrap();
-        let names: Vec<_> = images.iter().map(|i| i.path.file_name().unwrap().to_owned()).collect();
+        let names: Vec<_> = images
+            .iter()
+            .map(|i| i.path.file_name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["101_1.tif", "101_2.tif", "102_1.tif"]);
-        assert!(images.iter().all(|i| i.dpi == 569 && i.path.starts_with(&dir)));
+        assert!(images
+            .iter()
+            .all(|i| i.dpi == 569 && i.path.starts_with(&dir)));
         assert_eq!(skipped, ["bad.png"]);
 
-        let empty = Folder { path: dir.join("sub_1.tif"), label: "e".into(), dpi: 500 };
-        assert!(matches!(list_images(&empty), Err(HubError::NoImages { .. })));
-        let file = Folder { path: dir.join("101_1.tif"), label: "f".into(), dpi: 500 };
-        assert!(matches!(list_images(&file), Err(HubError::NotAFolder { .. })));
-        let missing = Folder { path: dir.join("nope"), label: "m".into(), dpi: 500 };
-        assert!(matches!(list_images(&missing), Err(HubError::NoFolder { .. })));
+        let empty = Folder {
+            path: dir.join("sub_1.tif"),
+            label: "e".into(),
+            dpi: 500,
+        };
+        assert!(matches!(
+            list_images(&empty),
+            Err(HubError::NoImages { .. })
+        ));
+        let file = Folder {
+            path: dir.join("101_1.tif"),
+            label: "f".into(),
+            dpi: 500,
+        };
+        assert!(matches!(
+            list_images(&file),
+            Err(HubError::NotAFolder { .. })
+        ));
+        let missing = Folder {
+            path: dir.join("nope"),
+            label: "m".into(),
+            dpi: 500,
+        };
+        assert!(matches!(
+            list_images(&missing),
+            Err(HubError::NoFolder { .. })
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

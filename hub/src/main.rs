@@ -5,7 +5,7 @@
 //! (2 for command-line syntax errors reported by clap).
 
 mod cli;
-// TEMP mod demo;
+mod demo;
 mod engine;
 mod error;
 mod eval;
@@ -42,7 +42,7 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Extract(args) => verify::extract(args, &mut out)?,
         Command::Match(args) => verify::compare(args, &mut out)?,
         Command::Eval(args) => eval::run(args, &mut out)?,
-        Command::Demo(_) => {} // TEMP
+        Command::Demo(_) => demo::run(&mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -58,8 +58,15 @@ impl Curve {
             })
             .collect();
         // t = +∞: everything rejected.
-        points.push(Point { false_matches: 0, false_non_matches: g.len() as u64 });
-        Curve { points, genuine: g.len() as u64, impostor: i.len() as u64 }
+        points.push(Point {
+            false_matches: 0,
+            false_non_matches: g.len() as u64,
+        });
+        Curve {
+            points,
+            genuine: g.len() as u64,
+            impostor: i.len() as u64,
+        }
     }
 
     fn fmr(&self, p: &Point) -> f64 {
@@ -135,7 +142,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 #[cfg(test)]
@@ -161,13 +172,28 @@ mod tests {
             .map(|&t| (t, fmr_at(impostor, t), fnmr_at(genuine, t)))
             .collect();
         let best = |ok: &dyn Fn(f64) -> bool| {
-            pts.iter().filter(|p| ok(p.1)).map(|p| p.2).fold(1.0, f64::min)
+            pts.iter()
+                .filter(|p| ok(p.1))
+                .map(|p| p.2)
+                .fold(1.0, f64::min)
         };
-        let t1 = pts.iter().filter(|p| p.2 <= p.1).map(|p| p.0).fold(f32::NEG_INFINITY, f32::max);
-        let t2 = pts.iter().filter(|p| p.2 >= p.1).map(|p| p.0).fold(f32::INFINITY, f32::min);
+        let t1 = pts
+            .iter()
+            .filter(|p| p.2 <= p.1)
+            .map(|p| p.0)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let t2 = pts
+            .iter()
+            .filter(|p| p.2 >= p.1)
+            .map(|p| p.0)
+            .fold(f32::INFINITY, f32::min);
         let at = |t: f32| pts.iter().find(|p| p.0 == t).map(|p| (p.1, p.2)).unwrap();
         let (a, b) = (at(t1), at(t2));
-        let eer = if a.0 + a.1 <= b.0 + b.1 + 1e-12 { (a.0 + a.1) / 2.0 } else { (b.0 + b.1) / 2.0 };
+        let eer = if a.0 + a.1 <= b.0 + b.1 + 1e-12 {
+            (a.0 + a.1) / 2.0
+        } else {
+            (b.0 + b.1) / 2.0
+        };
         ErrorRates {
             eer,
             fmr100: best(&|f| f <= 0.01 + 1e-12),
@@ -181,7 +207,9 @@ mod tests {
         // A small linear congruential generator: deterministic, no dependency.
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move |range: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) % range) as f32
         };
         for round in 0..200 {
@@ -225,7 +253,15 @@ mod tests {
     fn perfect_separation() {
         // t = 5: FMR 0, FNMR 0.
         let r = error_rates(&[6.0, 5.0], &[2.0, 1.0]).unwrap();
-        assert_eq!(r, ErrorRates { eer: 0.0, fmr100: 0.0, fmr1000: 0.0, zero_fmr: 0.0 });
+        assert_eq!(
+            r,
+            ErrorRates {
+                eer: 0.0,
+                fmr100: 0.0,
+                fmr1000: 0.0,
+                zero_fmr: 0.0
+            }
+        );
     }
 
     #[test]
@@ -233,7 +269,15 @@ mod tests {
         // Every extraction failed: all scores 0. Points 0: (1, 0) and ∞: (0, 1).
         // t1 = 0, t2 = ∞, both sums 1 → EER 1/2; any FMR bound needs ∞ → FNMR 1.
         let r = error_rates(&[0.0; 4], &[0.0; 6]).unwrap();
-        assert_eq!(r, ErrorRates { eer: 0.5, fmr100: 1.0, fmr1000: 1.0, zero_fmr: 1.0 });
+        assert_eq!(
+            r,
+            ErrorRates {
+                eer: 0.5,
+                fmr100: 1.0,
+                fmr1000: 1.0,
+                zero_fmr: 1.0
+            }
+        );
     }
 
     #[test]

@@ -85,9 +85,15 @@ pub fn same_finger(score: f32, threshold: f32) -> bool {
 /// The words for a decision: `same finger` / `même doigt`.
 pub fn decision_text(score: f32, threshold: f32) -> Bilingual {
     if same_finger(score, threshold) {
-        Bilingual { en: "same finger".into(), fr: "même doigt".into() }
+        Bilingual {
+            en: "same finger".into(),
+            fr: "même doigt".into(),
+        }
     } else {
-        Bilingual { en: "different fingers".into(), fr: "doigts différents".into() }
+        Bilingual {
+            en: "different fingers".into(),
+            fr: "doigts différents".into(),
+        }
     }
 }
 
@@ -116,7 +122,11 @@ pub fn score_text(score: f32, threshold: f32) -> Bilingual {
 pub fn threshold_text(threshold: f32) -> Bilingual {
     let odds = odds_text(fmr_of_score(threshold));
     Bilingual {
-        en: format!("threshold {} (false match rate {})", trim_number(threshold, '.'), odds.en),
+        en: format!(
+            "threshold {} (false match rate {})",
+            trim_number(threshold, '.'),
+            odds.en
+        ),
         fr: format!(
             "seuil {} (taux de fausses correspondances {})",
             trim_number(threshold, ','),
@@ -161,12 +171,24 @@ mod tests {
     #[test]
     fn score_line_matches_the_documented_example() {
         let t = score_text(43.1, DEFAULT_THRESHOLD);
-        assert_eq!(t.en, "score 43.1: false match rate 1 in 20,400 — same finger (même doigt)");
-        assert_eq!(t.fr, "score 43,1 : taux de fausses correspondances 1 sur 20 400 — même doigt");
+        assert_eq!(
+            t.en,
+            "score 43.1: false match rate 1 in 20,400 — same finger (même doigt)"
+        );
+        assert_eq!(
+            t.fr,
+            "score 43,1 : taux de fausses correspondances 1 sur 20 400 — même doigt"
+        );
         let t = score_text(12.0, DEFAULT_THRESHOLD);
         assert!(t.en.ends_with("different fingers (doigts différents)"));
         assert!(same_finger(40.0, 40.0));
-        assert_eq!(threshold_text(40.0).en, "threshold 40 (false match rate 1 in 10,000)");
-        assert_eq!(threshold_text(42.5).fr, "seuil 42,5 (taux de fausses correspondances 1 sur 17 800)");
+        assert_eq!(
+            threshold_text(40.0).en,
+            "threshold 40 (false match rate 1 in 10,000)"
+        );
+        assert_eq!(
+            threshold_text(42.5).fr,
+            "seuil 42,5 (taux de fausses correspondances 1 sur 17 800)"
+        );
     }
 }

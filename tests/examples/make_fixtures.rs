@@ -35,6 +35,10 @@ const PERIOD: f64 = 9.0;
 const MIN_SPACING: f64 = 20.0;
 /// Minimum distance from a minutia to the image border.
 const BORDER: f64 = 25.0;
+/// Distance from the loop's axis over which the fold correction fades out.
+const FOLD_FADE: f64 = 45.0;
+/// Minimum distance from a minutia to the loop's axis.
+const AXIS_CLEARANCE: f64 = 16.0;
 
 fn main() -> Res<()> {
     let out: PathBuf = match std::env::args_os().nth(1) {
@@ -54,8 +58,15 @@ fn main() -> Res<()> {
             let png = prints.join(format!("{name}.png"));
             write_png(&png, &pixels)?;
             std::fs::write(prints.join(format!("{name}.truth.jtgt")), truth.to_bytes()?)?;
-            std::fs::write(prints.join(format!("{name}.truth.json")), truth_json(&name, &view, &truth))?;
-            let endings = truth.minutiae.iter().filter(|m| m.kind == MinutiaKind::Ending).count();
+            std::fs::write(
+                prints.join(format!("{name}.truth.json")),
+                truth_json(&name, &view, &truth),
+            )?;
+            let endings = truth
+                .minutiae
+                .iter()
+                .filter(|m| m.kind == MinutiaKind::Ending)
+                .count();
             println!(
                 "{}: {} minutiae ({} endings, {} bifurcations), {} bytes",
                 png.display(),
@@ -71,7 +82,10 @@ fn main() -> Res<()> {
         let bytes = template.to_bytes()?;
         let path = templates.join(format!("{name}.jtgt"));
         std::fs::write(&path, &bytes)?;
-        std::fs::write(templates.join(format!("{name}.json")), template_json(description, &template, None))?;
+        std::fs::write(
+            templates.join(format!("{name}.json")),
+            template_json(description, &template, None),
+        )?;
         println!("{}: {} bytes", path.display(), bytes.len());
     }
     // A corrupted vector: the valid "two_minutiae" vector with one bit of the first minutia's
@@ -88,7 +102,11 @@ fn main() -> Res<()> {
             Some("BadChecksum"),
         ),
     )?;
-    println!("{}: {} bytes", templates.join("bad_checksum.jtgt").display(), bytes.len());
+    println!(
+        "{}: {} bytes",
+        templates.join("bad_checksum.jtgt").display(),
+        bytes.len()
+    );
     Ok(())
 }
 
@@ -96,7 +114,13 @@ fn main() -> Res<()> {
 // Template vectors
 
 fn minutia(x: u16, y: u16, angle: u8, kind: MinutiaKind, quality: u8) -> Minutia {
-    Minutia { x, y, angle, kind, quality }
+    Minutia {
+        x,
+        y,
+        angle,
+        kind,
+        quality,
+    }
 }
 
 /// (file stem, description, template). Keep in sync with tests/template_vectors.rs.
@@ -106,7 +130,12 @@ fn template_vectors() -> Vec<(&'static str, &'static str, Template)> {
         (
             "empty",
             "no minutiae: the smallest valid template (15 bytes)",
-            Template { width: 256, height: 360, quality: 0, minutiae: vec![] },
+            Template {
+                width: 256,
+                height: 360,
+                quality: 0,
+                minutiae: vec![],
+            },
         ),
         (
             "two_minutiae",
@@ -162,7 +191,11 @@ fn minutiae_json(out: &mut String, minutiae: &[Minutia]) {
             m.quality
         );
     }
-    out.push_str(if minutiae.is_empty() { "]\n" } else { "\n  ]\n" });
+    out.push_str(if minutiae.is_empty() {
+        "]\n"
+    } else {
+        "\n  ]\n"
+    });
 }
 
 fn template_json(description: &str, t: &Template, error: Option<&str>) -> String {
@@ -174,7 +207,11 @@ fn template_json(description: &str, t: &Template, error: Option<&str>) -> String
             s.push_str("  \"note\": \"fields of the template the bytes were made from\",\n");
         }
         None => {
-            let _ = writeln!(s, "  \"length\": {},", Template::encoded_len(t.minutiae.len()));
+            let _ = writeln!(
+                s,
+                "  \"length\": {},",
+                Template::encoded_len(t.minutiae.len())
+            );
         }
     }
     let _ = writeln!(s, "  \"version\": 1,");
@@ -192,7 +229,11 @@ fn truth_json(name: &str, view: &View, t: &Template) -> String {
     let _ = writeln!(s, "  \"dpi\": 500,");
     let _ = writeln!(
         s,
-        "  \"transform_from_master\": {{ \"rotation_degrees\": {}, \"shift_x\": {}, \"shift_y\": {} }},",
+        "  \"note\": \"ground truth; same data as {name}.truth.jtgt. angle in units of 2*pi/256 counter-clockwise with y up (docs/formats/template.md); quality 100 well inside the finger, 40 near its edge. Master point p maps to image point R(p - (150, 150)) + (150, 150) + shift, R rotating clockwise on screen.\","
+    );
+    let _ = writeln!(
+        s,
+        "  \"transform_from_master\": {{ \"rotation_degrees_clockwise\": {}, \"shift_x\": {}, \"shift_y\": {} }},",
         view.rotation_deg, view.shift.0, view.shift.1
     );
     let _ = writeln!(s, "  \"width\": {},", t.width);
@@ -298,8 +339,18 @@ fn fingers() -> Vec<FingerSpec> {
             lean_deg: 10.0,
             turn_deg: 60.0,
             minutiae: 34,
-            first: View { rotation_deg: 0.0, shift: (0.0, 0.0), mask: mask(150.0, 155.0, 118.0, 150.0, 0.0), seed: 11 },
-            second: View { rotation_deg: 14.0, shift: (12.0, -9.0), mask: mask(155.0, 150.0, 114.0, 148.0, 6.0), seed: 12 },
+            first: View {
+                rotation_deg: 0.0,
+                shift: (0.0, 0.0),
+                mask: mask(150.0, 155.0, 118.0, 150.0, 0.0),
+                seed: 11,
+            },
+            second: View {
+                rotation_deg: 14.0,
+                shift: (12.0, -9.0),
+                mask: mask(155.0, 150.0, 114.0, 148.0, 6.0),
+                seed: 12,
+            },
         },
         FingerSpec {
             id: 2,
@@ -309,8 +360,18 @@ fn fingers() -> Vec<FingerSpec> {
             lean_deg: -5.0,
             turn_deg: -70.0,
             minutiae: 32,
-            first: View { rotation_deg: 0.0, shift: (0.0, 0.0), mask: mask(148.0, 152.0, 120.0, 146.0, -4.0), seed: 21 },
-            second: View { rotation_deg: -17.0, shift: (-10.0, 11.0), mask: mask(146.0, 156.0, 116.0, 150.0, -9.0), seed: 22 },
+            first: View {
+                rotation_deg: 0.0,
+                shift: (0.0, 0.0),
+                mask: mask(148.0, 152.0, 120.0, 146.0, -4.0),
+                seed: 21,
+            },
+            second: View {
+                rotation_deg: -17.0,
+                shift: (-10.0, 11.0),
+                mask: mask(146.0, 156.0, 116.0, 150.0, -9.0),
+                seed: 22,
+            },
         },
         FingerSpec {
             id: 3,
@@ -320,8 +381,18 @@ fn fingers() -> Vec<FingerSpec> {
             lean_deg: 20.0,
             turn_deg: 45.0,
             minutiae: 36,
-            first: View { rotation_deg: 0.0, shift: (0.0, 0.0), mask: mask(152.0, 150.0, 122.0, 152.0, 3.0), seed: 31 },
-            second: View { rotation_deg: 11.0, shift: (8.0, 13.0), mask: mask(150.0, 148.0, 117.0, 147.0, 8.0), seed: 32 },
+            first: View {
+                rotation_deg: 0.0,
+                shift: (0.0, 0.0),
+                mask: mask(152.0, 150.0, 122.0, 152.0, 3.0),
+                seed: 31,
+            },
+            second: View {
+                rotation_deg: 11.0,
+                shift: (8.0, 13.0),
+                mask: mask(150.0, 148.0, 117.0, 147.0, 8.0),
+                seed: 32,
+            },
         },
     ]
 }
@@ -350,17 +421,29 @@ impl Arc {
         let dir = (heading.sin(), heading.cos());
         // d(dir)/d(heading) = (cos, -sin): the centre lies on that side for a positive turn.
         let side = turn.signum();
-        let centre = (core.0 + side * radius * heading.cos(), core.1 - side * radius * heading.sin());
+        let centre = (
+            core.0 + side * radius * heading.cos(),
+            core.1 - side * radius * heading.sin(),
+        );
         let (ax, ay) = (core.0 - centre.0, core.1 - centre.1);
         let sense = (ax * dir.1 - ay * dir.0).signum();
-        Arc { centre, radius, start: ay.atan2(ax), sense, span: length / radius }
+        Arc {
+            centre,
+            radius,
+            start: ay.atan2(ax),
+            sense,
+            span: length / radius,
+        }
     }
 
     fn nearest(&self, x: f64, y: f64) -> (f64, f64) {
         let beta = (y - self.centre.1).atan2(x - self.centre.0);
         let t = (self.sense * (beta - self.start) + PI).rem_euclid(TAU) - PI;
         let a = self.start + self.sense * t.clamp(0.0, self.span);
-        (self.centre.0 + self.radius * a.cos(), self.centre.1 + self.radius * a.sin())
+        (
+            self.centre.0 + self.radius * a.cos(),
+            self.centre.1 + self.radius * a.sin(),
+        )
     }
 }
 
@@ -396,18 +479,45 @@ impl Master {
         let mut tries = 0;
         while master.spirals.len() < spec.minutiae && tries < 20_000 {
             tries += 1;
-            let (x, y) = (rng.range(BORDER, SIDE as f64 - BORDER), rng.range(BORDER, SIDE as f64 - BORDER));
-            let far_from_core = (x - spec.core.0).hypot(y - spec.core.1) > 22.0;
-            let spaced = master.spirals.iter().all(|p| (p.x - x).hypot(p.y - y) >= MIN_SPACING + 6.0);
-            if region.inside(x, y) >= 18.0 && far_from_core && spaced {
+            let (x, y) = (
+                rng.range(BORDER, SIDE as f64 - BORDER),
+                rng.range(BORDER, SIDE as f64 - BORDER),
+            );
+            // Away from the loop's axis (and its core end): the fold correction in `phase`
+            // samples the spiral phase on the axis, which must vary smoothly there.
+            let far_from_axis = master.axis_distance(x, y) >= AXIS_CLEARANCE + 6.0;
+            let spaced = master
+                .spirals
+                .iter()
+                .all(|p| (p.x - x).hypot(p.y - y) >= MIN_SPACING + 6.0);
+            if region.inside(x, y) >= 18.0 && far_from_axis && spaced {
                 let n = master.spirals.len();
                 // Balanced polarities keep the ridge frequency even; kinds alternate in pairs.
-                let s = if n % 2 == 0 { 1.0 } else { -1.0 };
-                let kind = if (n / 2) % 2 == 0 { MinutiaKind::Ending } else { MinutiaKind::Bifurcation };
+                let s = if n & 1 == 0 { 1.0 } else { -1.0 };
+                let kind = if (n >> 1) & 1 == 0 {
+                    MinutiaKind::Ending
+                } else {
+                    MinutiaKind::Bifurcation
+                };
                 master.spirals.push(Spiral { x, y, s, kind });
             }
         }
         master.settle();
+        let worst = (0..master.spirals.len())
+            .map(|k| {
+                let target = match master.spirals[k].kind {
+                    MinutiaKind::Ending => PI,
+                    MinutiaKind::Bifurcation => 0.0,
+                };
+                ((target - master.extra_phase(k) + PI).rem_euclid(TAU) - PI).abs()
+            })
+            .fold(0.0, f64::max);
+        if worst > 0.5 {
+            eprintln!(
+                "warning: finger {}: a minutia is {worst:.2} rad from a clean ending/bifurcation",
+                spec.id
+            );
+        }
         master
     }
 
@@ -419,36 +529,79 @@ impl Master {
         (p, d)
     }
 
+    /// Plain distance from (`x`, `y`) to the loop's axis.
+    fn axis_distance(&self, x: f64, y: f64) -> f64 {
+        let (px, py) = self.axis.nearest(x, y);
+        (x - px).hypot(y - py)
+    }
+
     /// Sum of the spiral phases at (`x`, `y`).
     fn spiral_phase(&self, x: f64, y: f64) -> f64 {
-        self.spirals.iter().map(|p| p.s * (y - p.y).atan2(x - p.x)).sum()
+        self.spirals
+            .iter()
+            .map(|p| p.s * (y - p.y).atan2(x - p.x))
+            .sum()
     }
 
     /// Full phase in radians.
     ///
     /// The carrier is 2π/PERIOD times the distance to a curved axis hanging from the core and
     /// leaving the finger, so ridges recurve around the core and run out along both sides like
-    /// a loop. The distance folds along the axis; subtracting the spiral phase of the nearest
-    /// axis point keeps the phase exactly 0 (a valley centre) on the fold, so the two sides
-    /// mirror each other there and the fold is invisible.
+    /// a loop. The distance folds along the axis; near it a correction equal (modulo 2π) to
+    /// the spiral phase of the nearest axis point is subtracted, so the phase is exactly 0 (a
+    /// valley centre) on the fold, the two sides mirror each other there and the fold is
+    /// invisible. The correction fades out within FOLD_FADE px of the axis.
     fn phase(&self, x: f64, y: f64) -> f64 {
-        let ((px, py), d) = self.nearest_on_axis(x, y);
-        TAU * d / PERIOD + self.spiral_phase(x, y) - self.spiral_phase(px, py)
+        let (p, d) = self.nearest_on_axis(x, y);
+        let t = (1.0 - d / FOLD_FADE).clamp(0.0, 1.0);
+        let weight = t * t * (3.0 - 2.0 * t);
+        let correction = if weight > 0.0 {
+            self.fold_correction(p)
+        } else {
+            0.0
+        };
+        TAU * d / PERIOD + self.spiral_phase(x, y) - weight * correction
+    }
+
+    /// A value equal to the spiral phase at axis point `p` modulo 2π, continuous along the
+    /// axis and small: each spiral's angle is measured from the direction of the axis as seen
+    /// from the spiral, so its branch cut points away from the axis and never crosses it.
+    fn fold_correction(&self, p: (f64, f64)) -> f64 {
+        let wrap = |a: f64| (a + PI).rem_euclid(TAU) - PI;
+        let at = |q: (f64, f64)| -> f64 {
+            self.spirals
+                .iter()
+                .map(|sp| {
+                    let n = self.axis.nearest(sp.x, sp.y);
+                    let reference = (n.1 - sp.y).atan2(n.0 - sp.x);
+                    sp.s * (wrap((q.1 - sp.y).atan2(q.0 - sp.x) - reference) + reference)
+                })
+                .sum()
+        };
+        let offset = TAU * (at(self.core) / TAU).round();
+        at(p) - offset
     }
 
     /// Phase without the contribution of spiral `k`.
     fn phase_without(&self, k: usize, x: f64, y: f64) -> f64 {
-        let own = self.spirals.get(k).map_or(0.0, |p| p.s * (y - p.y).atan2(x - p.x));
+        let own = self
+            .spirals
+            .get(k)
+            .map_or(0.0, |p| p.s * (y - p.y).atan2(x - p.x));
         self.phase(x, y) - own
     }
 
     /// Local wave vector (gradient of the phase without spiral `k`) at spiral `k`.
     fn wave_vector(&self, k: usize) -> (f64, f64) {
-        let Some(p) = self.spirals.get(k) else { return (1.0, 0.0) };
+        let Some(p) = self.spirals.get(k) else {
+            return (1.0, 0.0);
+        };
         let h = 0.5;
         let wrap = |a: f64| (a + PI).rem_euclid(TAU) - PI;
-        let gx = wrap(self.phase_without(k, p.x + h, p.y) - self.phase_without(k, p.x - h, p.y)) / (2.0 * h);
-        let gy = wrap(self.phase_without(k, p.x, p.y + h) - self.phase_without(k, p.x, p.y - h)) / (2.0 * h);
+        let gx = wrap(self.phase_without(k, p.x + h, p.y) - self.phase_without(k, p.x - h, p.y))
+            / (2.0 * h);
+        let gy = wrap(self.phase_without(k, p.x, p.y + h) - self.phase_without(k, p.x, p.y - h))
+            / (2.0 * h);
         (gx, gy)
     }
 
@@ -492,11 +645,14 @@ impl Master {
             let before = self.spirals.len();
             let mut kept: Vec<Spiral> = Vec::new();
             for p in self.spirals.iter().copied() {
-                let ok = kept.iter().all(|q| (q.x - p.x).hypot(q.y - p.y) >= MIN_SPACING)
+                let ok = kept
+                    .iter()
+                    .all(|q| (q.x - p.x).hypot(q.y - p.y) >= MIN_SPACING)
                     && p.x >= BORDER
                     && p.y >= BORDER
                     && p.x <= SIDE as f64 - BORDER
-                    && p.y <= SIDE as f64 - BORDER;
+                    && p.y <= SIDE as f64 - BORDER
+                    && self.axis_distance(p.x, p.y) >= AXIS_CLEARANCE;
                 if ok {
                     kept.push(p);
                 }
@@ -510,7 +666,10 @@ impl Master {
 
     /// Render one impression: 8-bit grey pixels and the ground-truth template.
     fn render(&self, view: &View) -> (Vec<u8>, Template) {
-        let (c, s) = (view.rotation_deg.to_radians().cos(), view.rotation_deg.to_radians().sin());
+        let (c, s) = (
+            view.rotation_deg.to_radians().cos(),
+            view.rotation_deg.to_radians().sin(),
+        );
         let centre = (SIDE as f64 / 2.0, SIDE as f64 / 2.0);
         // Impression pixel q = R (p - centre) + centre + shift, p in master coordinates.
         let to_master = |qx: f64, qy: f64| {
@@ -519,7 +678,10 @@ impl Master {
         };
         let to_view = |px: f64, py: f64| {
             let (dx, dy) = (px - centre.0, py - centre.1);
-            (c * dx - s * dy + centre.0 + view.shift.0, s * dx + c * dy + centre.1 + view.shift.1)
+            (
+                c * dx - s * dy + centre.0 + view.shift.0,
+                s * dx + c * dy + centre.1 + view.shift.1,
+            )
         };
 
         let mut rng = Rng(view.seed);
@@ -530,7 +692,8 @@ impl Master {
             for x in 0..SIDE {
                 let (qx, qy) = (x as f64, y as f64);
                 let (mx, my) = to_master(qx, qy);
-                let contrast = 0.85 + 0.15 * ((px * (qx - 150.0) + py * (qy - 150.0)) / 150.0).clamp(-1.0, 1.0);
+                let contrast = 0.85
+                    + 0.15 * ((px * (qx - 150.0) + py * (qy - 150.0)) / 150.0).clamp(-1.0, 1.0);
                 let grey = 127.5 + 110.0 * contrast * self.phase(mx, my).cos() + 5.0 * rng.normal();
                 let w = view.mask.weight(qx, qy);
                 let v = w * grey + (1.0 - w) * 255.0;
@@ -541,13 +704,30 @@ impl Master {
         let mut minutiae = Vec::new();
         for (k, p) in self.spirals.iter().enumerate() {
             let (x, y) = to_view(p.x, p.y);
-            let margin = 12.0;
-            if x < margin || y < margin || x > SIDE as f64 - 1.0 - margin || y > SIDE as f64 - 1.0 - margin {
+            // Keep every minutia that shows: inside the frame and not lost in the faded edge
+            // of the finger. Those near the edge get a lower quality.
+            let margin = 4.0;
+            if x < margin
+                || y < margin
+                || x > SIDE as f64 - 1.0 - margin
+                || y > SIDE as f64 - 1.0 - margin
+            {
                 continue;
             }
-            if view.mask.inside(x, y) < 16.0 {
+            let depth = view.mask.inside(x, y);
+            if depth < 4.0 {
                 continue;
             }
+            let quality = if depth >= 16.0
+                && x >= 16.0
+                && y >= 16.0
+                && x <= SIDE as f64 - 17.0
+                && y <= SIDE as f64 - 17.0
+            {
+                100
+            } else {
+                40
+            };
             let (ex, ey) = self.extra_side(k);
             let (vx, vy) = (c * ex - s * ey, s * ex + c * ey);
             // Template angles are counter-clockwise with y up.
@@ -557,11 +737,16 @@ impl Master {
                 y: y.round() as u16,
                 angle,
                 kind: p.kind,
-                quality: 100,
+                quality,
             });
         }
         minutiae.sort_by_key(|m| (m.y, m.x));
-        let truth = Template { width: SIDE as u16, height: SIDE as u16, quality: 100, minutiae };
+        let truth = Template {
+            width: SIDE as u16,
+            height: SIDE as u16,
+            quality: 100,
+            minutiae,
+        };
         (pixels, truth)
     }
 }

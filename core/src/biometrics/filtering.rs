@@ -99,11 +99,27 @@ pub fn remove_false_minutiae(mut cands: Vec<Candidate>, mask: &ForegroundMask) -
     // The finger's edge cuts ridges: endings there are not real.
     let mut i = 0;
     cands.retain(|c| {
-        let k = keep[i] && !crowded[i] && mask.distance_at(c.x as f32, c.y as f32) >= BORDER_MARGIN;
+        let k = keep[i] && !crowded[i] && !at_border(c, mask);
         i += 1;
         k
     });
     cands
+}
+
+/// A minutia too close to the edge of the finger, or an ending whose ridge, continued
+/// past its end, soon leaves the finger (the mask cut the ridge, the ridge did not end).
+fn at_border(c: &Candidate, mask: &ForegroundMask) -> bool {
+    if mask.distance_at(c.x as f32, c.y as f32) < BORDER_MARGIN {
+        return true;
+    }
+    if c.kind != MinutiaKind::Ending {
+        return false;
+    }
+    let (dx, dy) = (c.direction.cos(), c.direction.sin());
+    (1..=BORDER_PROBE as usize).any(|k| {
+        let (x, y) = (c.x as f32 - k as f32 * dx, c.y as f32 - k as f32 * dy);
+        x < 0.0 || y < 0.0 || !mask.contains(x as usize, y as usize)
+    })
 }
 
 #[cfg(test)]

@@ -96,12 +96,19 @@ impl FingerImage {
         check_not_too_large(width, height)?;
         let expected = checked_area(width, height)?;
         if pixels.len() != expected {
-            return Err(ImageError::BadBufferLength { expected, actual: pixels.len() });
+            return Err(ImageError::BadBufferLength {
+                expected,
+                actual: pixels.len(),
+            });
         }
         let (w500, h500) = size_at_500(width, height, dpi);
         check_not_too_small(w500, h500)?;
         if dpi == TARGET_DPI {
-            return Ok(FingerImage { width, height, pixels: pixels.to_vec() });
+            return Ok(FingerImage {
+                width,
+                height,
+                pixels: pixels.to_vec(),
+            });
         }
         Ok(FingerImage {
             width: w500,
@@ -122,16 +129,23 @@ impl FingerImage {
         check_not_too_large(width, height)?;
         let expected = checked_area(width, height)?;
         if pixels.len() != expected {
-            return Err(ImageError::BadBufferLength { expected, actual: pixels.len() });
+            return Err(ImageError::BadBufferLength {
+                expected,
+                actual: pixels.len(),
+            });
         }
         check_not_too_small(width, height)?;
-        Ok(FingerImage { width, height, pixels })
+        Ok(FingerImage {
+            width,
+            height,
+            pixels,
+        })
     }
 
     /// Read and [`decode`](FingerImage::decode) an image file scanned at `dpi`.
     pub fn open(path: &Path, dpi: u32) -> Result<FingerImage, ImageError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ImageError::Io(format!("{}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| ImageError::Io(format!("{}: {e}", path.display())))?;
         FingerImage::decode(&bytes, dpi)
     }
 
@@ -175,7 +189,9 @@ fn check_not_too_small(width: usize, height: usize) -> Result<(), ImageError> {
 }
 
 fn checked_area(width: usize, height: usize) -> Result<usize, ImageError> {
-    width.checked_mul(height).ok_or(ImageError::TooLarge { width, height })
+    width
+        .checked_mul(height)
+        .ok_or(ImageError::TooLarge { width, height })
 }
 
 /// Size of a `width` x `height` image at `dpi` once brought to 500 dpi.
@@ -209,7 +225,9 @@ fn decode_to_gray(bytes: &[u8], dpi: u32) -> Result<(usize, usize, Vec<u8>), Ima
 
     let image = ::image::DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     if (image.width() as usize, image.height() as usize) != (width, height) {
-        return Err(ImageError::Corrupt("decoded size differs from the header".into()));
+        return Err(ImageError::Corrupt(
+            "decoded size differs from the header".into(),
+        ));
     }
     let pixels = if image.color().has_alpha() {
         // Lay transparent parts over white paper.
@@ -235,15 +253,27 @@ fn corrupt(e: ::image::ImageError) -> ImageError {
 }
 
 /// Check the final size and resample a validated grey buffer to 500 dpi.
-fn finish(width: usize, height: usize, dpi: u32, pixels: Vec<u8>) -> Result<FingerImage, ImageError> {
+fn finish(
+    width: usize,
+    height: usize,
+    dpi: u32,
+    pixels: Vec<u8>,
+) -> Result<FingerImage, ImageError> {
     let expected = checked_area(width, height)?;
     if pixels.len() != expected {
-        return Err(ImageError::BadBufferLength { expected, actual: pixels.len() });
+        return Err(ImageError::BadBufferLength {
+            expected,
+            actual: pixels.len(),
+        });
     }
     let (w500, h500) = size_at_500(width, height, dpi);
     check_not_too_small(w500, h500)?;
     if dpi == TARGET_DPI {
-        return Ok(FingerImage { width, height, pixels });
+        return Ok(FingerImage {
+            width,
+            height,
+            pixels,
+        });
     }
     Ok(FingerImage {
         width: w500,
@@ -288,9 +318,15 @@ fn line_taps(src: usize, dst: usize) -> Vec<Taps> {
                 let first = (pos.floor() as usize).min(last);
                 let frac = (pos - first as f64) as f32;
                 if first < last && frac > 0.0 {
-                    Taps { first, weights: vec![1.0 - frac, frac] }
+                    Taps {
+                        first,
+                        weights: vec![1.0 - frac, frac],
+                    }
                 } else {
-                    Taps { first, weights: vec![1.0] }
+                    Taps {
+                        first,
+                        weights: vec![1.0],
+                    }
                 }
             })
             .collect()
@@ -379,7 +415,11 @@ mod tests {
     #[test]
     fn colour_png_is_converted_to_luma() {
         let img: ImageBuffer<Rgb<u8>, Vec<u8>> = ImageBuffer::from_fn(100, 100, |x, _| {
-            if x < 50 { Rgb([200, 200, 200]) } else { Rgb([0, 255, 0]) }
+            if x < 50 {
+                Rgb([200, 200, 200])
+            } else {
+                Rgb([0, 255, 0])
+            }
         });
         let f = FingerImage::decode(&encode(&img, ImageFormat::Png), 500).unwrap();
         assert_eq!(f.pixels.len(), 100 * 100);
@@ -392,7 +432,11 @@ mod tests {
     fn transparent_pixels_become_white() {
         let img: ImageBuffer<::image::LumaA<u8>, Vec<u8>> =
             ImageBuffer::from_fn(100, 100, |x, _| {
-                if x < 50 { ::image::LumaA([0, 255]) } else { ::image::LumaA([0, 0]) }
+                if x < 50 {
+                    ::image::LumaA([0, 255])
+                } else {
+                    ::image::LumaA([0, 0])
+                }
             });
         let f = FingerImage::decode(&encode(&img, ImageFormat::Png), 500).unwrap();
         assert_eq!(f.get(10, 10), 0);
@@ -401,8 +445,9 @@ mod tests {
 
     #[test]
     fn sixteen_bit_png_is_reduced_to_eight_bits() {
-        let img: ImageBuffer<Luma<u16>, Vec<u16>> =
-            ImageBuffer::from_fn(100, 100, |x, _| Luma([if x < 50 { 0x8080 } else { 0xFFFF }]));
+        let img: ImageBuffer<Luma<u16>, Vec<u16>> = ImageBuffer::from_fn(100, 100, |x, _| {
+            Luma([if x < 50 { 0x8080 } else { 0xFFFF }])
+        });
         let f = FingerImage::decode(&encode(&img, ImageFormat::Png), 500).unwrap();
         assert_eq!((f.width, f.height), (100, 100));
         assert_eq!(f.get(0, 0), 0x80);
@@ -427,7 +472,9 @@ mod tests {
             assert!(f.pixels.iter().all(|&v| v == 77), "dpi {dpi}");
         }
         // A vertical black/white edge stays monotone after 1000 dpi area averaging.
-        let px: Vec<u8> = (0..400 * 400).map(|i| if i % 400 < 200 { 0 } else { 255 }).collect();
+        let px: Vec<u8> = (0..400 * 400)
+            .map(|i| if i % 400 < 200 { 0 } else { 255 })
+            .collect();
         let f = FingerImage::from_raw(400, 400, 1000, &px).unwrap();
         assert_eq!((f.width, f.height), (200, 200));
         assert_eq!(f.get(0, 0), 0);
@@ -452,35 +499,66 @@ mod tests {
         assert_eq!(f.get(100, 0), 255);
         assert_eq!(f.get(0, 100), 255);
         assert_eq!(f.get(usize::MAX, usize::MAX), 255);
-        let broken = FingerImage { width: 10, height: 10, pixels: vec![] };
+        let broken = FingerImage {
+            width: 10,
+            height: 10,
+            pixels: vec![],
+        };
         assert_eq!(broken.get(5, 5), 255);
     }
 
     #[test]
     fn empty_inputs_are_rejected() {
         assert_eq!(FingerImage::decode(&[], 500), Err(ImageError::Empty));
-        assert_eq!(FingerImage::from_raw(0, 100, 500, &[]), Err(ImageError::Empty));
-        assert_eq!(FingerImage::from_raw(100, 100, 500, &[]), Err(ImageError::Empty));
-        assert_eq!(FingerImage::from_gray_500dpi(100, 0, vec![1]), Err(ImageError::Empty));
+        assert_eq!(
+            FingerImage::from_raw(0, 100, 500, &[]),
+            Err(ImageError::Empty)
+        );
+        assert_eq!(
+            FingerImage::from_raw(100, 100, 500, &[]),
+            Err(ImageError::Empty)
+        );
+        assert_eq!(
+            FingerImage::from_gray_500dpi(100, 0, vec![1]),
+            Err(ImageError::Empty)
+        );
     }
 
     #[test]
     fn corrupt_inputs_are_rejected() {
-        assert!(matches!(FingerImage::decode(b"hello, not an image", 500), Err(ImageError::Corrupt(_))));
+        assert!(matches!(
+            FingerImage::decode(b"hello, not an image", 500),
+            Err(ImageError::Corrupt(_))
+        ));
         let mut png = encode(&gradient(120, 120), ImageFormat::Png);
         png.truncate(png.len() / 2);
-        assert!(matches!(FingerImage::decode(&png, 500), Err(ImageError::Corrupt(_))));
+        assert!(matches!(
+            FingerImage::decode(&png, 500),
+            Err(ImageError::Corrupt(_))
+        ));
         let mut bmp = encode(&gradient(120, 120), ImageFormat::Bmp);
         bmp.truncate(100);
-        assert!(matches!(FingerImage::decode(&bmp, 500), Err(ImageError::Corrupt(_))));
+        assert!(matches!(
+            FingerImage::decode(&bmp, 500),
+            Err(ImageError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn bad_resolution_is_rejected() {
         let png = encode(&gradient(120, 120), ImageFormat::Png);
-        assert_eq!(FingerImage::decode(&png, 249), Err(ImageError::BadResolution(249)));
-        assert_eq!(FingerImage::decode(&png, 1001), Err(ImageError::BadResolution(1001)));
-        assert_eq!(FingerImage::decode(&png, 0), Err(ImageError::BadResolution(0)));
+        assert_eq!(
+            FingerImage::decode(&png, 249),
+            Err(ImageError::BadResolution(249))
+        );
+        assert_eq!(
+            FingerImage::decode(&png, 1001),
+            Err(ImageError::BadResolution(1001))
+        );
+        assert_eq!(
+            FingerImage::decode(&png, 0),
+            Err(ImageError::BadResolution(0))
+        );
         assert_eq!(
             FingerImage::from_raw(120, 120, 2000, &[0; 120 * 120]),
             Err(ImageError::BadResolution(2000))
@@ -494,16 +572,25 @@ mod tests {
         let png = encode(&gradient(95, 200), ImageFormat::Png);
         assert_eq!(
             FingerImage::decode(&png, 500),
-            Err(ImageError::TooSmall { width: 95, height: 200 })
+            Err(ImageError::TooSmall {
+                width: 95,
+                height: 200
+            })
         );
         // 150 px at 1000 dpi is 75 px at 500 dpi.
         assert_eq!(
             FingerImage::from_raw(150, 300, 1000, &[0; 150 * 300]),
-            Err(ImageError::TooSmall { width: 75, height: 150 })
+            Err(ImageError::TooSmall {
+                width: 75,
+                height: 150
+            })
         );
         assert_eq!(
             FingerImage::from_gray_500dpi(96, 95, vec![0; 96 * 95]),
-            Err(ImageError::TooSmall { width: 96, height: 95 })
+            Err(ImageError::TooSmall {
+                width: 96,
+                height: 95
+            })
         );
         assert!(FingerImage::from_gray_500dpi(96, 96, vec![0; 96 * 96]).is_ok());
     }
@@ -512,24 +599,39 @@ mod tests {
     fn too_large_raw_is_rejected_before_length_check() {
         assert_eq!(
             FingerImage::from_raw(4001, 100, 500, &[0; 10]),
-            Err(ImageError::TooLarge { width: 4001, height: 100 })
+            Err(ImageError::TooLarge {
+                width: 4001,
+                height: 100
+            })
         );
         assert_eq!(
             FingerImage::from_raw(4000, 4001, 500, &[0; 10]),
-            Err(ImageError::TooLarge { width: 4000, height: 4001 })
+            Err(ImageError::TooLarge {
+                width: 4000,
+                height: 4001
+            })
         );
         // 4000 x 4000 = 16 MP exactly is within the limits and reaches the length check.
         assert_eq!(
             FingerImage::from_raw(4000, 4000, 500, &[0; 10]),
-            Err(ImageError::BadBufferLength { expected: 16_000_000, actual: 10 })
+            Err(ImageError::BadBufferLength {
+                expected: 16_000_000,
+                actual: 10
+            })
         );
         assert_eq!(
             FingerImage::from_raw(usize::MAX, usize::MAX, 500, &[0; 10]),
-            Err(ImageError::TooLarge { width: usize::MAX, height: usize::MAX })
+            Err(ImageError::TooLarge {
+                width: usize::MAX,
+                height: usize::MAX
+            })
         );
         assert_eq!(
             FingerImage::from_gray_500dpi(5000, 10, vec![0; 10]),
-            Err(ImageError::TooLarge { width: 5000, height: 10 })
+            Err(ImageError::TooLarge {
+                width: 5000,
+                height: 10
+            })
         );
     }
 
@@ -537,11 +639,17 @@ mod tests {
     fn bad_buffer_length_is_rejected() {
         assert_eq!(
             FingerImage::from_raw(100, 100, 500, &[0; 9999]),
-            Err(ImageError::BadBufferLength { expected: 10000, actual: 9999 })
+            Err(ImageError::BadBufferLength {
+                expected: 10000,
+                actual: 9999
+            })
         );
         assert_eq!(
             FingerImage::from_gray_500dpi(100, 100, vec![0; 10001]),
-            Err(ImageError::BadBufferLength { expected: 10000, actual: 10001 })
+            Err(ImageError::BadBufferLength {
+                expected: 10000,
+                actual: 10001
+            })
         );
     }
 
@@ -563,11 +671,21 @@ mod tests {
         ihdr.extend_from_slice(&100_000u32.to_be_bytes());
         ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grey
         png_chunk(&mut png, b"IHDR", &ihdr);
-        png_chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        png_chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
         png_chunk(&mut png, b"IEND", &[]);
         let start = Instant::now();
         let r = FingerImage::decode(&png, 500);
-        assert_eq!(r, Err(ImageError::TooLarge { width: 100_000, height: 100_000 }));
+        assert_eq!(
+            r,
+            Err(ImageError::TooLarge {
+                width: 100_000,
+                height: 100_000
+            })
+        );
         assert!(start.elapsed() < Duration::from_secs(2));
     }
 
@@ -579,15 +697,25 @@ mod tests {
         bmp[22..26].copy_from_slice(&6000i32.to_le_bytes());
         let start = Instant::now();
         let r = FingerImage::decode(&bmp, 500);
-        assert_eq!(r, Err(ImageError::TooLarge { width: 3000, height: 6000 }));
+        assert_eq!(
+            r,
+            Err(ImageError::TooLarge {
+                width: 3000,
+                height: 6000
+            })
+        );
         assert!(start.elapsed() < Duration::from_secs(2));
     }
 
     #[test]
     fn open_reports_io_errors_and_reads_files() {
         let missing = std::env::temp_dir().join("jatigi-no-such-image-3a9f.png");
-        assert!(matches!(FingerImage::open(&missing, 500), Err(ImageError::Io(_))));
-        let path = std::env::temp_dir().join(format!("jatigi-image-test-{}.png", std::process::id()));
+        assert!(matches!(
+            FingerImage::open(&missing, 500),
+            Err(ImageError::Io(_))
+        ));
+        let path =
+            std::env::temp_dir().join(format!("jatigi-image-test-{}.png", std::process::id()));
         std::fs::write(&path, encode(&gradient(120, 100), ImageFormat::Png)).unwrap();
         let f = FingerImage::open(&path, 500);
         let _ = std::fs::remove_file(&path);

@@ -69,14 +69,18 @@ pub const ALONG_HALF_LENGTH: i32 = 13;
 /// period across is about 50 px).
 pub const MIN_RIDGE_AREA: usize = 30;
 /// Valley holes smaller than this inside a ridge are sweat pores.
-pub const MIN_LAKE_AREA: usize = 30;
+pub const MIN_LAKE_AREA: usize = 40;
 
 // ---- minutiae ------------------------------------------------------------------------
 
 /// Distance along the skeleton used to measure a minutia's direction.
 pub const DIRECTION_TRACE: usize = 10;
-/// Minutiae closer than this to the edge of the foreground are cut-off ridges, not endings.
-pub const BORDER_MARGIN: f32 = 14.0;
+/// Minutiae closer than this to the edge of the foreground sit where enhancement is
+/// unreliable.
+pub const BORDER_MARGIN: f32 = 8.0;
+/// An ending whose ridge, continued this far past its end, leaves the finger was cut by the
+/// edge of the contact area (two ridge periods).
+pub const BORDER_PROBE: f32 = 20.0;
 /// An ending whose ridge reaches a bifurcation within this length is a spur.
 pub const SPUR_LENGTH: usize = 10;
 /// A ridge with two endings shorter than this is an island or a dot.

@@ -149,7 +149,10 @@ impl Template {
 
         let needed = Template::encoded_len(count);
         if bytes.len() < needed {
-            return Err(TemplateError::Truncated { needed, actual: bytes.len() });
+            return Err(TemplateError::Truncated {
+                needed,
+                actual: bytes.len(),
+            });
         }
         if bytes.len() > needed {
             return Err(TemplateError::TrailingBytes(bytes.len() - needed));
@@ -174,7 +177,12 @@ impl Template {
                 quality: c[5] & !BIFURCATION_BIT,
             })
             .collect();
-        let template = Template { width, height, quality, minutiae };
+        let template = Template {
+            width,
+            height,
+            quality,
+            minutiae,
+        };
         template.validate()?;
         Ok(template)
     }
@@ -213,7 +221,11 @@ const CRC_TABLE: [u32; 256] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         table[i] = c;
@@ -236,7 +248,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn minutia(x: u16, y: u16, angle: u8, kind: MinutiaKind, quality: u8) -> Minutia {
-        Minutia { x, y, angle, kind, quality }
+        Minutia {
+            x,
+            y,
+            angle,
+            kind,
+            quality,
+        }
     }
 
     fn sample() -> Template {
@@ -262,7 +280,10 @@ mod tests {
     fn crc32_check_value() {
         assert_eq!(crc32(b""), 0);
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(crc32(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
+        assert_eq!(
+            crc32(b"The quick brown fox jumps over the lazy dog"),
+            0x414F_A339
+        );
     }
 
     #[test]
@@ -301,7 +322,12 @@ mod tests {
 
     #[test]
     fn empty_template_round_trips() {
-        let t = Template { width: 0, height: 0, quality: 0, minutiae: vec![] };
+        let t = Template {
+            width: 0,
+            height: 0,
+            quality: 0,
+            minutiae: vec![],
+        };
         let bytes = t.to_bytes().unwrap();
         assert_eq!(bytes.len(), 15);
         assert_eq!(Template::from_bytes(&bytes), Ok(t));
@@ -321,7 +347,10 @@ mod tests {
         let mut bytes = sample().to_bytes().unwrap();
         bytes[0] = b'X';
         assert_eq!(Template::from_bytes(&bytes), Err(TemplateError::BadMagic));
-        assert_eq!(Template::from_bytes(b"FMR\0 20\0"), Err(TemplateError::BadMagic));
+        assert_eq!(
+            Template::from_bytes(b"FMR\0 20\0"),
+            Err(TemplateError::BadMagic)
+        );
         assert_eq!(Template::from_bytes(b"X"), Err(TemplateError::BadMagic));
     }
 
@@ -330,23 +359,47 @@ mod tests {
         let mut bytes = sample().to_bytes().unwrap();
         bytes[4] = 2;
         reseal(&mut bytes);
-        assert_eq!(Template::from_bytes(&bytes), Err(TemplateError::UnsupportedVersion(2)));
-        assert_eq!(Template::from_bytes(b"JTGT\0"), Err(TemplateError::UnsupportedVersion(0)));
+        assert_eq!(
+            Template::from_bytes(&bytes),
+            Err(TemplateError::UnsupportedVersion(2))
+        );
+        assert_eq!(
+            Template::from_bytes(b"JTGT\0"),
+            Err(TemplateError::UnsupportedVersion(0))
+        );
     }
 
     #[test]
     fn truncated() {
         let bytes = sample().to_bytes().unwrap();
-        assert_eq!(Template::from_bytes(&[]), Err(TemplateError::Truncated { needed: 11, actual: 0 }));
-        assert_eq!(Template::from_bytes(b"JT"), Err(TemplateError::Truncated { needed: 11, actual: 2 }));
+        assert_eq!(
+            Template::from_bytes(&[]),
+            Err(TemplateError::Truncated {
+                needed: 11,
+                actual: 0
+            })
+        );
+        assert_eq!(
+            Template::from_bytes(b"JT"),
+            Err(TemplateError::Truncated {
+                needed: 11,
+                actual: 2
+            })
+        );
         assert_eq!(
             Template::from_bytes(&bytes[..10]),
-            Err(TemplateError::Truncated { needed: 11, actual: 10 })
+            Err(TemplateError::Truncated {
+                needed: 11,
+                actual: 10
+            })
         );
         for cut in 11..bytes.len() {
             assert_eq!(
                 Template::from_bytes(&bytes[..cut]),
-                Err(TemplateError::Truncated { needed: bytes.len(), actual: cut })
+                Err(TemplateError::Truncated {
+                    needed: bytes.len(),
+                    actual: cut
+                })
             );
         }
     }
@@ -355,18 +408,27 @@ mod tests {
     fn trailing_bytes() {
         let mut bytes = sample().to_bytes().unwrap();
         bytes.extend_from_slice(&[0, 0]);
-        assert_eq!(Template::from_bytes(&bytes), Err(TemplateError::TrailingBytes(2)));
+        assert_eq!(
+            Template::from_bytes(&bytes),
+            Err(TemplateError::TrailingBytes(2))
+        );
     }
 
     #[test]
     fn bad_checksum() {
         let mut bytes = sample().to_bytes().unwrap();
         bytes[13] ^= 0x01; // y of the first minutia
-        assert_eq!(Template::from_bytes(&bytes), Err(TemplateError::BadChecksum));
+        assert_eq!(
+            Template::from_bytes(&bytes),
+            Err(TemplateError::BadChecksum)
+        );
         let mut bytes = sample().to_bytes().unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 0x80;
-        assert_eq!(Template::from_bytes(&bytes), Err(TemplateError::BadChecksum));
+        assert_eq!(
+            Template::from_bytes(&bytes),
+            Err(TemplateError::BadChecksum)
+        );
     }
 
     #[test]
@@ -387,7 +449,11 @@ mod tests {
                 bytes[14] = 1;
             }
             reseal(&mut bytes);
-            assert_eq!(Template::from_bytes(&bytes), Err(TemplateError::Invalid(why)), "{why}");
+            assert_eq!(
+                Template::from_bytes(&bytes),
+                Err(TemplateError::Invalid(why)),
+                "{why}"
+            );
         }
     }
 
@@ -395,16 +461,28 @@ mod tests {
     fn invalid_fields_are_rejected_when_encoding() {
         let mut t = sample();
         t.quality = 101;
-        assert_eq!(t.to_bytes(), Err(TemplateError::Invalid("template quality above 100")));
+        assert_eq!(
+            t.to_bytes(),
+            Err(TemplateError::Invalid("template quality above 100"))
+        );
         let mut t = sample();
         t.minutiae[0].quality = 128;
-        assert_eq!(t.to_bytes(), Err(TemplateError::Invalid("minutia quality above 100")));
+        assert_eq!(
+            t.to_bytes(),
+            Err(TemplateError::Invalid("minutia quality above 100"))
+        );
         let mut t = sample();
         t.minutiae[1].x = 300;
-        assert_eq!(t.to_bytes(), Err(TemplateError::Invalid("minutia x outside the image")));
+        assert_eq!(
+            t.to_bytes(),
+            Err(TemplateError::Invalid("minutia x outside the image"))
+        );
         let mut t = sample();
         t.minutiae[1].y = 400;
-        assert_eq!(t.to_bytes(), Err(TemplateError::Invalid("minutia y outside the image")));
+        assert_eq!(
+            t.to_bytes(),
+            Err(TemplateError::Invalid("minutia y outside the image"))
+        );
     }
 
     #[test]
