@@ -14,21 +14,26 @@ use std::f32::consts::{PI, TAU};
 
 const NS: usize = MCC_SPATIAL_CELLS;
 const ND: usize = MCC_DIRECTION_CELLS;
+/// Machine words holding one direction layer of spatial cells.
+const WORDS: usize = (NS * NS).div_ceil(64);
 /// Prepared templates keep at most this many minutiae (bit sets are 128 wide).
 const MAX_PREPARED: usize = 128;
-const _: () = assert!(NS * NS == 64, "one u64 word per direction layer");
+
+type Bits = [u64; WORDS];
 
 /// One minutia with its cylinder.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     x: f32,
     y: f32,
-    /// Direction in image coordinates (y down), radians.
+    /// Direction in image coordinates (y down), radians, with its cosine and sine.
     theta: f32,
+    cos: f32,
+    sin: f32,
     /// Cells that lie inside the disc and the finger's area.
-    valid: u64,
+    valid: Bits,
     /// One bit per spatial cell, per direction layer.
-    layers: [u64; ND],
+    layers: [Bits; ND],
 }
 
 /// A template prepared once for many comparisons: one cylinder per usable minutia.
@@ -51,7 +56,7 @@ impl PreparedTemplate {
         let entries = points
             .iter()
             .enumerate()
-            .filter_map(|(i, &(x, y, theta))| cylinder(i, &points, &hull).map(|(valid, layers)| Entry { x, y, theta, valid, layers }))
+            .filter_map(|(i, &(x, y, theta))| cylinder(i, &points, &hull).map(|(valid, layers)| Entry { x, y, theta, cos: theta.cos(), sin: theta.sin(), valid, layers }))
             .collect();
         PreparedTemplate { entries }
     }
@@ -89,7 +94,7 @@ fn erf(x: f32) -> f32 {
 }
 
 /// Build the cylinder of minutia `i`; `None` when too little of it is valid.
-fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option<(u64, [u64; ND])> {
+fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option<(Bits, [Bits; ND])> {
     let (xm, ym, tm) = points[i];
     let (c, s) = (tm.cos(), tm.sin());
     let step = 2.0 * MCC_RADIUS / NS as f32;
@@ -106,7 +111,7 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option
     if neighbours.len() < MCC_MIN_NEIGHBOURS {
         return None;
     }
-    let (mut valid, mut layers, mut in_disc) = (0u64, [0u64; ND], 0usize);
+    let (mut valid, mut layers, mut in_disc) = ([0u64; WORDS], [[0u64; WORDS]; ND], 0usize);
     for cj in 0..NS {
         for ci in 0..NS {
             // Cell centre in the minutia's frame, rotated into the image.
@@ -119,8 +124,9 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option
             if !inside_hull_with_margin(hull, px, py, MCC_HULL_MARGIN) {
                 continue;
             }
-            let bit = 1u64 << (cj * NS + ci);
-            valid |= bit;
+            let cell = cj * NS + ci;
+            let (word, bit) = (cell / 64, 1u64 << (cell % 64));
+            valid[word] |= bit;
             let mut sums = [0.0f32; ND];
             for &t in &neighbours {
                 let (dx, dy) = (points[t].0 - px, points[t].1 - py);
@@ -140,12 +146,13 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option
             }
             for k in 0..ND {
                 if sums[k] >= MCC_BIT_THRESHOLD {
-                    layers[k] |= bit;
+                    layers[k][word] |= bit;
                 }
             }
         }
     }
-    let enough = valid.count_ones() as f32 >= MCC_MIN_VALID_FRACTION * in_disc as f32;
+    let valid_cells: u32 = valid.iter().map(|w| w.count_ones()).sum();
+    let enough = valid_cells as f32 >= MCC_MIN_VALID_FRACTION * in_disc as f32;
     enough.then_some((valid, layers))
 }
 
@@ -195,41 +202,60 @@ fn inside_hull_with_margin(hull: &[(f32, f32)], x: f32, y: f32, margin: f32) -> 
     inside || best <= margin * margin
 }
 
-/// Fast atan2 (max error about 0.01°), enough for the relaxation's tolerances.
-#[inline]
-fn atan2_fast(y: f32, x: f32) -> f32 {
-    let (ax, ay) = (x.abs(), y.abs());
-    let (mn, mx) = if ax < ay { (ax, ay) } else { (ay, ax) };
-    if mx == 0.0 {
-        return 0.0;
-    }
-    let a = mn / mx;
-    let s = a * a;
-    let mut r = ((-0.046_496_473 * s + 0.159_314_22) * s - 0.327_622_77) * s * a + a;
-    if ay > ax {
-        r = std::f32::consts::FRAC_PI_2 - r;
-    }
-    if x < 0.0 {
-        r = PI - r;
-    }
-    if y < 0.0 { -r } else { r }
-}
-
 const DIST_LUT_STEP: f32 = 0.125;
 const DIST_LUT_LEN: usize = 400;
-const ANGLE_LUT_LEN: usize = 512;
+const ANGLE_LUT_LEN: usize = 4096;
+
+/// Positions and directions of the chosen pairs, laid out for the relaxation loop.
+#[derive(Debug, Clone, Default)]
+struct PairGeometry {
+    ax: Vec<f32>,
+    ay: Vec<f32>,
+    ac: Vec<f32>,
+    as_: Vec<f32>,
+    bx: Vec<f32>,
+    by: Vec<f32>,
+    bc: Vec<f32>,
+    bs: Vec<f32>,
+    /// cos and sin of the rotation θa − θb that the pair implies.
+    rot_cos: Vec<f32>,
+    rot_sin: Vec<f32>,
+}
+
+impl PairGeometry {
+    fn clear(&mut self) {
+        for v in [&mut self.ax, &mut self.ay, &mut self.ac, &mut self.as_, &mut self.bx, &mut self.by, &mut self.bc, &mut self.bs, &mut self.rot_cos, &mut self.rot_sin] {
+            v.clear();
+        }
+    }
+
+    fn push(&mut self, a: &Entry, b: &Entry) {
+        self.ax.push(a.x);
+        self.ay.push(a.y);
+        self.ac.push(a.cos);
+        self.as_.push(a.sin);
+        self.bx.push(b.x);
+        self.by.push(b.y);
+        self.bc.push(b.cos);
+        self.bs.push(b.sin);
+        self.rot_cos.push(a.cos * b.cos + a.sin * b.sin);
+        self.rot_sin.push(a.sin * b.cos - a.cos * b.sin);
+    }
+}
 
 /// Compares prepared templates; holds scratch space and lookup tables.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     pairs: Vec<(f32, u8, u8)>,
     chosen: Vec<(f32, u8, u8)>,
+    geometry: PairGeometry,
     rho: Vec<f32>,
     lambda: Vec<f32>,
     next: Vec<f32>,
     efficiency: Vec<(f32, f32)>,
     dist_lut: Vec<f32>,
     angle_lut: Vec<f32>,
+    sqrt_lut: Vec<f32>,
 }
 
 impl Default for Matcher {
@@ -248,13 +274,19 @@ impl Matcher {
         Matcher {
             pairs: Vec::with_capacity(MAX_PREPARED * MAX_PREPARED),
             chosen: Vec::with_capacity(n),
+            geometry: PairGeometry::default(),
             rho: vec![0.0; n * n],
             lambda: vec![0.0; n],
             next: vec![0.0; n],
             efficiency: Vec::with_capacity(n),
             dist_lut: (0..DIST_LUT_LEN).map(|i| sigmoid(i as f32 * DIST_LUT_STEP, RELAX_MU_DISTANCE, RELAX_TAU_DISTANCE)).collect(),
+            sqrt_lut: (0..=NS * NS * ND).map(|n| (n as f32).sqrt()).collect(),
+            // Indexed by the cosine of an angle difference, so no arc tangent is needed.
             angle_lut: (0..ANGLE_LUT_LEN)
-                .map(|i| sigmoid(i as f32 * PI / (ANGLE_LUT_LEN - 1) as f32, RELAX_MU_ANGLE, RELAX_TAU_ANGLE))
+                .map(|i| {
+                    let cos = (i as f32 / (ANGLE_LUT_LEN - 1) as f32 * 2.0 - 1.0).clamp(-1.0, 1.0);
+                    sigmoid(cos.acos(), RELAX_MU_ANGLE, RELAX_TAU_ANGLE)
+                })
                 .collect(),
         }
     }
@@ -277,20 +309,32 @@ impl Matcher {
                 if angle_diff(ea.theta, eb.theta).abs() > MCC_MAX_DIRECTION_DIFF {
                     continue;
                 }
-                let common = ea.valid & eb.valid;
-                if common.count_ones() < min_matchable {
+                let mut common = [0u64; WORDS];
+                let mut matchable = 0;
+                for w in 0..WORDS {
+                    common[w] = ea.valid[w] & eb.valid[w];
+                    matchable += common[w].count_ones();
+                }
+                if matchable < min_matchable {
                     continue;
                 }
-                let (mut differ, mut total) = (0u32, 0u32);
+                // |x| + |y| = |x ^ y| + 2 |x & y|: two counts per word instead of three.
+                let (mut differ, mut na) = (0u32, 0u32);
+                let mut nb = 0u32;
                 for k in 0..ND {
-                    let (x, y) = (ea.layers[k] & common, eb.layers[k] & common);
-                    differ += (x ^ y).count_ones();
-                    total += x.count_ones() + y.count_ones();
+                    for w in 0..WORDS {
+                        let (x, y) = (ea.layers[k][w] & common[w], eb.layers[k][w] & common[w]);
+                        differ += (x ^ y).count_ones();
+                        na += x.count_ones();
+                        nb += y.count_ones();
+                    }
                 }
-                if total == 0 {
+                if na + nb == 0 {
                     continue;
                 }
-                let lambda = 1.0 - differ as f32 / total as f32;
+                // Euclidean norms of bit vectors are square roots of counts (table lookups).
+                let root = &self.sqrt_lut;
+                let lambda = 1.0 - root[differ as usize] / (root[na as usize] + root[nb as usize]);
                 if lambda > 0.0 {
                     self.pairs.push((lambda, i as u8, j as u8));
                 }
@@ -328,26 +372,35 @@ impl Matcher {
         }
 
         // Compatibility of every two chosen pairs: distances, relative directions and radial
-        // angles must agree in both fingerprints.
-        let angle_scale = (ANGLE_LUT_LEN - 1) as f32 / PI;
+        // angles must agree in both fingerprints. Angles are compared through the cosines
+        // of their differences (dot products), read through a table.
+        let g = &mut self.geometry;
+        g.clear();
+        for &(_, i, j) in &self.chosen {
+            let (ea, eb) = (&a[i as usize], &b[j as usize]);
+            g.push(ea, eb);
+        }
+        let cos_index = |c: f32| (((c + 1.0) * 0.5 * (ANGLE_LUT_LEN - 1) as f32) as usize).min(ANGLE_LUT_LEN - 1);
         for r in 0..n {
             self.rho[r * n + r] = 0.0;
-            let (ar, br) = (&a[self.chosen[r].1 as usize], &b[self.chosen[r].2 as usize]);
             for k in r + 1..n {
-                let (ak, bk) = (&a[self.chosen[k].1 as usize], &b[self.chosen[k].2 as usize]);
-                let (adx, ady) = (ak.x - ar.x, ak.y - ar.y);
-                let (bdx, bdy) = (bk.x - br.x, bk.y - br.y);
-                let d1 = ((adx * adx + ady * ady).sqrt() - (bdx * bdx + bdy * bdy).sqrt()).abs();
-                let z1 = self.dist_lut[((d1 / DIST_LUT_STEP) as usize).min(DIST_LUT_LEN - 1)];
-                let d2 = angle_diff(angle_diff(ar.theta, ak.theta), angle_diff(br.theta, bk.theta)).abs();
-                let (aphi, bphi) = (atan2_fast(ady, adx), atan2_fast(bdy, bdx));
-                // Radial angle seen from r, and from k (the joining line reversed).
-                let d3r = angle_diff(angle_diff(ar.theta, aphi), angle_diff(br.theta, bphi)).abs();
-                let d3k = angle_diff(angle_diff(ak.theta, aphi), angle_diff(bk.theta, bphi)).abs();
-                let z2 = self.angle_lut[(d2 * angle_scale) as usize];
+                let (adx, ady) = (g.ax[k] - g.ax[r], g.ay[k] - g.ay[r]);
+                let (bdx, bdy) = (g.bx[k] - g.bx[r], g.by[k] - g.by[r]);
+                let (la, lb) = ((adx * adx + ady * ady).sqrt(), (bdx * bdx + bdy * bdy).sqrt());
+                let z1 = self.dist_lut[(((la - lb).abs() / DIST_LUT_STEP) as usize).min(DIST_LUT_LEN - 1)];
+                // Relative rotation implied by pair r against pair k.
+                let z2 = self.angle_lut[cos_index(g.rot_cos[r] * g.rot_cos[k] + g.rot_sin[r] * g.rot_sin[k])];
+                let inv = 1.0 / (la * lb).max(1e-3);
+                // The joining segment in r's own frame, in both prints; then in k's frame.
+                let (uar, war) = (adx * g.ac[r] + ady * g.as_[r], ady * g.ac[r] - adx * g.as_[r]);
+                let (ubr, wbr) = (bdx * g.bc[r] + bdy * g.bs[r], bdy * g.bc[r] - bdx * g.bs[r]);
+                let (uak, wak) = (adx * g.ac[k] + ady * g.as_[k], ady * g.ac[k] - adx * g.as_[k]);
+                let (ubk, wbk) = (bdx * g.bc[k] + bdy * g.bs[k], bdy * g.bc[k] - bdx * g.bs[k]);
+                let z3r = self.angle_lut[cos_index((uar * ubr + war * wbr) * inv)];
+                let z3k = self.angle_lut[cos_index((uak * ubk + wak * wbk) * inv)];
                 let common = z1 * z2;
-                self.rho[r * n + k] = common * self.angle_lut[(d3r * angle_scale) as usize];
-                self.rho[k * n + r] = common * self.angle_lut[(d3k * angle_scale) as usize];
+                self.rho[r * n + k] = common * z3r;
+                self.rho[k * n + r] = common * z3k;
             }
         }
         for r in 0..n {
@@ -455,14 +508,5 @@ mod tests {
         let mut m = Matcher::new();
         assert_eq!(m.similarity(&empty, &full), 0.0);
         assert_eq!(m.similarity(&full, &empty), 0.0);
-    }
-
-    #[test]
-    fn atan2_fast_is_close() {
-        for k in 0..360 {
-            let t = (k as f32).to_radians() - PI + 0.001;
-            let (y, x) = (t.sin() * 3.0, t.cos() * 3.0);
-            assert!((atan2_fast(y, x) - y.atan2(x)).abs() < 1e-3, "{k}");
-        }
     }
 }

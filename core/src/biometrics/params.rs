@@ -103,11 +103,11 @@ pub const MAX_MINUTIAE: usize = 80;
 /// and is small enough to survive partial overlap.
 pub const MCC_RADIUS: f32 = 70.0;
 /// Spatial cells per side (8 x 8 = 64, one machine word per direction layer).
-pub const MCC_SPATIAL_CELLS: usize = 8;
+pub const MCC_SPATIAL_CELLS: usize = 16;
 /// Direction layers (60° each).
 pub const MCC_DIRECTION_CELLS: usize = 6;
 /// Spatial contribution spread: tolerates the elastic shift of a neighbour.
-pub const MCC_SIGMA_S: f32 = 28.0 / 3.0 * 1.3;
+pub const MCC_SIGMA_S: f32 = 28.0 / 3.0;
 /// Directional contribution spread (2π/9 in the paper).
 pub const MCC_SIGMA_D: f32 = 2.0 * std::f32::consts::PI / 9.0;
 /// A cell's bit is set when its contribution reaches this (the paper's μψ for bit cylinders).
@@ -130,7 +130,7 @@ pub const RELAX_TAU_DISTANCE: f32 = -8.0 / 5.0;
 pub const RELAX_MU_ANGLE: f32 = std::f32::consts::PI / 12.0;
 pub const RELAX_TAU_ANGLE: f32 = -30.0;
 /// Pairs entering relaxation, at most (bounds time; the best pairs carry the decision).
-pub const RELAX_MAX_PAIRS: usize = 24;
+pub const RELAX_MAX_PAIRS: usize = 36;
 /// Pairs averaged into the score: from MIN for few minutiae to MAX for many.
 pub const SCORE_MIN_PAIRS: usize = 4;
 pub const SCORE_MAX_PAIRS: usize = 12;

@@ -1,0 +1,69 @@
+//! Fit the score calibration table from impostor comparisons: every pair of images of
+//! different finger numbers across the given folders (within and across folders), so that
+//! small false match rates rest on counted comparisons.
+//! `cargo run --release -p jatigi-core --example fit_calibration -- FOLDER[=DPI]...`
+//! Prints the knots to paste into core/src/biometrics/calibration.rs.
+
+use jatigi_core::biometrics::{extract, FingerImage, Matcher, PreparedTemplate};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut prepared = Vec::new();
+    let mut fingers = Vec::new();
+    for arg in std::env::args().skip(1) {
+        let (folder, dpi) = match arg.split_once('=') {
+            Some((f, d)) => (f.to_string(), d.parse::<u32>()?),
+            None => (arg.clone(), 500),
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(&folder)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "tif")).collect();
+        paths.sort();
+        for p in paths {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            // Folders of one FVC year hold the same volunteers' fingers under the same numbers
+            // (fvc2000 DB1 and DB2 finger 102 is one finger): only different numbers are
+            // certain impostors.
+            let finger = name.split('_').next().unwrap_or_default().to_string();
+            if let Ok(t) = FingerImage::open(&p, dpi).map_err(|e| e.to_string()).and_then(|i| extract(&i).map_err(|e| e.to_string())) {
+                prepared.push(PreparedTemplate::new(&t));
+                fingers.push(finger);
+            }
+        }
+    }
+    let mut matcher = Matcher::new();
+    let mut impostor = Vec::new();
+    let mut labelled = Vec::new();
+    for i in 0..prepared.len() {
+        for j in i + 1..prepared.len() {
+            if fingers[i] != fingers[j] {
+                let s = matcher.similarity(&prepared[i], &prepared[j]);
+                impostor.push(s);
+                labelled.push((s, i, j));
+            }
+        }
+    }
+    labelled.sort_by(|a, b| b.0.total_cmp(&a.0));
+    if std::env::var_os("SHOW_TOP").is_some() {
+        for &(s, i, j) in labelled.iter().take(40) {
+            eprintln!("{s:.4} {} {}", fingers[i], fingers[j]);
+        }
+    }
+    impostor.sort_by(|a, b| b.total_cmp(a));
+    let n = impostor.len() as f64;
+    eprintln!("{} templates, {} impostor comparisons", prepared.len(), impostor.len());
+    // Knots where the FMR is 10^-(k/2): the raw similarity reached by that share of impostors.
+    println!("const KNOTS: &[(f32, f32)] = &[");
+    println!("    (0.0, 0.0),");
+    let mut k = 1;
+    loop {
+        let fmr = 10f64.powf(-(k as f64) / 2.0);
+        let rank = (fmr * n).round() as usize;
+        // Stop where fewer than 10 impostors stand above the knot: beyond it, counts are noise.
+        if rank < 10 {
+            break;
+        }
+        println!("    ({:.5}, {:.1}),", impostor[rank - 1], 10.0 * k as f64 / 2.0);
+        k += 1;
+    }
+    println!("];");
+    println!("// max impostor similarity {:.5}", impostor.first().copied().unwrap_or(0.0));
+    Ok(())
+}
