@@ -53,11 +53,14 @@ impl PreparedTemplate {
         let points: Vec<(f32, f32, f32)> =
             minutiae.iter().map(|m| (m.x as f32, m.y as f32, (-m.radians()).rem_euclid(TAU))).collect();
         let hull = convex_hull(&points.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
-        let entries = points
+        let mut entries: Vec<Entry> = points
             .iter()
             .enumerate()
             .filter_map(|(i, &(x, y, theta))| cylinder(i, &points, &hull).map(|(valid, layers)| Entry { x, y, theta, cos: theta.cos(), sin: theta.sin(), valid, layers }))
             .collect();
+        // Sorted by direction, the minutiae a probe minutia may pair with form one or two
+        // contiguous runs: no test and no mispredicted branch per impossible pair.
+        entries.sort_by(|p, q| p.theta.total_cmp(&q.theta));
         PreparedTemplate { entries }
     }
 
@@ -202,9 +205,45 @@ fn inside_hull_with_margin(hull: &[(f32, f32)], x: f32, y: f32, margin: f32) -> 
     inside || best <= margin * margin
 }
 
-const DIST_LUT_STEP: f32 = 0.125;
-const DIST_LUT_LEN: usize = 400;
-const ANGLE_LUT_LEN: usize = 4096;
+
+/// A sigmoid's linear stand-in: (value at which it is 1, value at which it is 0).
+type Ramp = (f32, f32);
+
+/// Distances of two pairs agree (paper: sigmoid μ = 5 px, τ = −8/5; the ramp keeps the
+/// centre and the slope τ/4).
+const DISTANCE_RAMP: Ramp = ramp_of(RELAX_MU_DISTANCE, RELAX_TAU_DISTANCE);
+/// Angles agree (paper: μ = π/12, τ = −30), as cosines of the angle difference.
+const ANGLE_RAMP: Ramp = ramp_of(RELAX_MU_ANGLE, RELAX_TAU_ANGLE);
+
+const fn ramp_of(mu: f32, tau: f32) -> Ramp {
+    let half_width = 2.0 / -tau;
+    (mu - half_width, mu + half_width)
+}
+
+#[inline(always)]
+fn ramp(v: f32, (one, zero): Ramp) -> f32 {
+    ((zero - v) / (zero - one)).clamp(0.0, 1.0)
+}
+
+/// The angle ramp applied to an angle given by its cosine (cos falls on [0, π]).
+#[inline(always)]
+fn ramp_cos(c: f32, (cos_one, cos_zero): (f32, f32)) -> f32 {
+    ((c - cos_zero) / (cos_one - cos_zero)).clamp(0.0, 1.0)
+}
+
+/// Dot product with independent lanes so that it vectorises.
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
 
 /// Positions and directions of the chosen pairs, laid out for the relaxation loop.
 #[derive(Debug, Clone, Default)]
@@ -246,15 +285,17 @@ impl PairGeometry {
 /// Compares prepared templates; holds scratch space and lookup tables.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    pairs: Vec<(f32, u8, u8)>,
+    /// Candidate pairs as sortable keys: similarity bits (positive floats order like their
+    /// bits), then the two minutia indices.
+    pairs: Vec<u64>,
     chosen: Vec<(f32, u8, u8)>,
     geometry: PairGeometry,
     rho: Vec<f32>,
     lambda: Vec<f32>,
     next: Vec<f32>,
     efficiency: Vec<(f32, f32)>,
-    dist_lut: Vec<f32>,
-    angle_lut: Vec<f32>,
+    /// cos of the angle differences where the angle ramp reaches 1 and 0.
+    cos_ramp: (f32, f32),
     sqrt_lut: Vec<f32>,
 }
 
@@ -279,15 +320,8 @@ impl Matcher {
             lambda: vec![0.0; n],
             next: vec![0.0; n],
             efficiency: Vec::with_capacity(n),
-            dist_lut: (0..DIST_LUT_LEN).map(|i| sigmoid(i as f32 * DIST_LUT_STEP, RELAX_MU_DISTANCE, RELAX_TAU_DISTANCE)).collect(),
             sqrt_lut: (0..=NS * NS * ND).map(|n| (n as f32).sqrt()).collect(),
-            // Indexed by the cosine of an angle difference, so no arc tangent is needed.
-            angle_lut: (0..ANGLE_LUT_LEN)
-                .map(|i| {
-                    let cos = (i as f32 / (ANGLE_LUT_LEN - 1) as f32 * 2.0 - 1.0).clamp(-1.0, 1.0);
-                    sigmoid(cos.acos(), RELAX_MU_ANGLE, RELAX_TAU_ANGLE)
-                })
-                .collect(),
+            cos_ramp: (ANGLE_RAMP.0.cos(), ANGLE_RAMP.1.cos()),
         }
     }
 
@@ -305,10 +339,19 @@ impl Matcher {
         let min_matchable = (MCC_MIN_MATCHABLE * (NS * NS) as f32).ceil() as u32;
         self.pairs.clear();
         for (i, ea) in a.iter().enumerate() {
-            for (j, eb) in b.iter().enumerate() {
-                if angle_diff(ea.theta, eb.theta).abs() > MCC_MAX_DIRECTION_DIFF {
-                    continue;
-                }
+            // Candidate minutiae within the direction tolerance: θ in [lo, hi], wrapping.
+            let (lo, hi) = (ea.theta - MCC_MAX_DIRECTION_DIFF, ea.theta + MCC_MAX_DIRECTION_DIFF);
+            let start = |t: f32| b.partition_point(|e| e.theta < t);
+            let end = |t: f32| b.partition_point(|e| e.theta <= t);
+            let (first, second) = if lo < 0.0 {
+                (0..end(hi), start(lo + TAU)..b.len())
+            } else if hi >= TAU {
+                (start(lo)..b.len(), 0..end(hi - TAU))
+            } else {
+                (start(lo)..end(hi), 0..0)
+            };
+            for j in first.chain(second) {
+                let eb = &b[j];
                 let mut common = [0u64; WORDS];
                 let mut matchable = 0;
                 for w in 0..WORDS {
@@ -336,7 +379,7 @@ impl Matcher {
                 let root = &self.sqrt_lut;
                 let lambda = 1.0 - root[differ as usize] / (root[na as usize] + root[nb as usize]);
                 if lambda > 0.0 {
-                    self.pairs.push((lambda, i as u8, j as u8));
+                    self.pairs.push(((lambda.to_bits() as u64) << 16) | ((i as u64) << 8) | j as u64);
                 }
             }
         }
@@ -346,13 +389,15 @@ impl Matcher {
         // Best pairs first; each minutia used once (greedy).
         let keep = (4 * RELAX_MAX_PAIRS).min(self.pairs.len());
         if self.pairs.len() > keep {
-            self.pairs.select_nth_unstable_by(keep - 1, |p, q| q.0.total_cmp(&p.0));
-            self.pairs.truncate(keep);
+            let at = self.pairs.len() - keep;
+            self.pairs.select_nth_unstable(at);
+            self.pairs.drain(..at);
         }
-        self.pairs.sort_unstable_by(|p, q| q.0.total_cmp(&p.0));
+        self.pairs.sort_unstable_by(|p, q| q.cmp(p));
         let (mut used_a, mut used_b) = (0u128, 0u128);
         self.chosen.clear();
-        for &(l, i, j) in &self.pairs {
+        for &key in &self.pairs {
+            let (l, i, j) = (f32::from_bits((key >> 16) as u32), (key >> 8) as u8, key as u8);
             if self.chosen.len() == RELAX_MAX_PAIRS {
                 break;
             }
@@ -380,28 +425,27 @@ impl Matcher {
             let (ea, eb) = (&a[i as usize], &b[j as usize]);
             g.push(ea, eb);
         }
-        let cos_index = |c: f32| (((c + 1.0) * 0.5 * (ANGLE_LUT_LEN - 1) as f32) as usize).min(ANGLE_LUT_LEN - 1);
+        // Each sigmoid of the paper is replaced by the linear ramp with the same centre and
+        // slope: branch-free, so the loop over k runs on SIMD lanes.
         for r in 0..n {
-            self.rho[r * n + r] = 0.0;
-            for k in r + 1..n {
-                let (adx, ady) = (g.ax[k] - g.ax[r], g.ay[k] - g.ay[r]);
-                let (bdx, bdy) = (g.bx[k] - g.bx[r], g.by[k] - g.by[r]);
+            let (axr, ayr, acr, asr) = (g.ax[r], g.ay[r], g.ac[r], g.as_[r]);
+            let (bxr, byr, bcr, bsr) = (g.bx[r], g.by[r], g.bc[r], g.bs[r]);
+            let (rcr, rsr) = (g.rot_cos[r], g.rot_sin[r]);
+            let row = &mut self.rho[r * n..r * n + n];
+            for k in 0..n {
+                let (adx, ady) = (g.ax[k] - axr, g.ay[k] - ayr);
+                let (bdx, bdy) = (g.bx[k] - bxr, g.by[k] - byr);
                 let (la, lb) = ((adx * adx + ady * ady).sqrt(), (bdx * bdx + bdy * bdy).sqrt());
-                let z1 = self.dist_lut[(((la - lb).abs() / DIST_LUT_STEP) as usize).min(DIST_LUT_LEN - 1)];
+                let z1 = ramp((la - lb).abs(), DISTANCE_RAMP);
                 // Relative rotation implied by pair r against pair k.
-                let z2 = self.angle_lut[cos_index(g.rot_cos[r] * g.rot_cos[k] + g.rot_sin[r] * g.rot_sin[k])];
-                let inv = 1.0 / (la * lb).max(1e-3);
-                // The joining segment in r's own frame, in both prints; then in k's frame.
-                let (uar, war) = (adx * g.ac[r] + ady * g.as_[r], ady * g.ac[r] - adx * g.as_[r]);
-                let (ubr, wbr) = (bdx * g.bc[r] + bdy * g.bs[r], bdy * g.bc[r] - bdx * g.bs[r]);
-                let (uak, wak) = (adx * g.ac[k] + ady * g.as_[k], ady * g.ac[k] - adx * g.as_[k]);
-                let (ubk, wbk) = (bdx * g.bc[k] + bdy * g.bs[k], bdy * g.bc[k] - bdx * g.bs[k]);
-                let z3r = self.angle_lut[cos_index((uar * ubr + war * wbr) * inv)];
-                let z3k = self.angle_lut[cos_index((uak * ubk + wak * wbk) * inv)];
-                let common = z1 * z2;
-                self.rho[r * n + k] = common * z3r;
-                self.rho[k * n + r] = common * z3k;
+                let z2 = ramp_cos(rcr * g.rot_cos[k] + rsr * g.rot_sin[k], self.cos_ramp);
+                // The joining segment in r's own frame, in both prints.
+                let (ua, wa) = (adx * acr + ady * asr, ady * acr - adx * asr);
+                let (ub, wb) = (bdx * bcr + bdy * bsr, bdy * bcr - bdx * bsr);
+                let z3 = ramp_cos((ua * ub + wa * wb) / (la * lb).max(1e-3), self.cos_ramp);
+                row[k] = z1 * z2 * z3;
             }
+            row[r] = 0.0;
         }
         for r in 0..n {
             self.lambda[r] = self.chosen[r].0;
@@ -409,8 +453,7 @@ impl Matcher {
         let spread = (1.0 - RELAX_WEIGHT) / (n - 1) as f32;
         for _ in 0..RELAX_ITERATIONS {
             for r in 0..n {
-                let row = &self.rho[r * n..r * n + n];
-                let support: f32 = row.iter().zip(&self.lambda[..n]).map(|(p, l)| p * l).sum();
+                let support = dot(&self.rho[r * n..r * n + n], &self.lambda[..n]);
                 self.next[r] = RELAX_WEIGHT * self.lambda[r] + spread * support;
             }
             std::mem::swap(&mut self.lambda, &mut self.next);
