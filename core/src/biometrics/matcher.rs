@@ -297,6 +297,127 @@ pub struct Matcher {
     /// cos of the angle differences where the angle ramp reaches 1 and 0.
     cos_ramp: (f32, f32),
     sqrt_lut: Vec<f32>,
+    kernel: Kernel,
+}
+
+/// How cylinder bits are counted: portable `count_ones`, or 512-bit vector counts where
+/// the CPU has them (servers running the hub's deduplication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Kernel {
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if WORDS * ND == 24 && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vpopcntdq") {
+            return Kernel::Avx512;
+        }
+        Kernel::Portable
+    }
+}
+
+/// Minimum number of cells valid in both cylinders for them to be compared.
+const MIN_MATCHABLE_CELLS: u32 = (MCC_MIN_MATCHABLE * (NS * NS) as f32) as u32 + 1;
+
+/// Candidate minutiae (indices into `b`, sorted by direction) whose direction is within the
+/// tolerance of `theta`: one or two contiguous runs.
+#[inline]
+fn direction_window(b: &[Entry], theta: f32) -> std::iter::Chain<std::ops::Range<usize>, std::ops::Range<usize>> {
+    let (lo, hi) = (theta - MCC_MAX_DIRECTION_DIFF, theta + MCC_MAX_DIRECTION_DIFF);
+    let start = |t: f32| b.partition_point(|e| e.theta < t);
+    let end = |t: f32| b.partition_point(|e| e.theta <= t);
+    let (first, second) = if lo < 0.0 {
+        (0..end(hi), start(lo + TAU)..b.len())
+    } else if hi >= TAU {
+        (start(lo)..b.len(), 0..end(hi - TAU))
+    } else {
+        (start(lo)..end(hi), 0..0)
+    };
+    first.chain(second)
+}
+
+/// Record a pair with its cylinder similarity 1 − ‖a⊕b‖ / (‖a‖ + ‖b‖), Euclidean norms of
+/// bit vectors being square roots of counts (read from `root`).
+#[inline]
+fn push_pair(pairs: &mut Vec<u64>, root: &[f32], i: usize, j: usize, differ: u32, na: u32, nb: u32) {
+    if na + nb == 0 {
+        return;
+    }
+    let lambda = 1.0 - root[differ as usize] / (root[na as usize] + root[nb as usize]);
+    if lambda > 0.0 {
+        pairs.push(((lambda.to_bits() as u64) << 16) | ((i as u64) << 8) | j as u64);
+    }
+}
+
+/// Local similarity of every comparable pair of cylinders (portable bit counts).
+fn local_pairs(a: &[Entry], b: &[Entry], root: &[f32], pairs: &mut Vec<u64>) {
+    for (i, ea) in a.iter().enumerate() {
+        for j in direction_window(b, ea.theta) {
+            let eb = &b[j];
+            let mut common = [0u64; WORDS];
+            let mut matchable = 0;
+            for w in 0..WORDS {
+                common[w] = ea.valid[w] & eb.valid[w];
+                matchable += common[w].count_ones();
+            }
+            if matchable < MIN_MATCHABLE_CELLS {
+                continue;
+            }
+            let (mut differ, mut na, mut nb) = (0u32, 0u32, 0u32);
+            for k in 0..ND {
+                for w in 0..WORDS {
+                    let (x, y) = (ea.layers[k][w] & common[w], eb.layers[k][w] & common[w]);
+                    differ += (x ^ y).count_ones();
+                    na += x.count_ones();
+                    nb += y.count_ones();
+                }
+            }
+            push_pair(pairs, root, i, j, differ, na, nb);
+        }
+    }
+}
+
+/// [`local_pairs`] with 512-bit population counts: the 6 x 256 cylinder bits are three
+/// vectors, the validity mask broadcast over each.
+///
+/// # Safety
+/// The CPU must support `avx512f` and `avx512vpopcntdq`, and `WORDS * ND` must be 24.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+unsafe fn local_pairs_avx512(a: &[Entry], b: &[Entry], root: &[f32], pairs: &mut Vec<u64>) {
+    use std::arch::x86_64::*;
+    for (i, ea) in a.iter().enumerate() {
+        let a_bits: *const u64 = ea.layers.as_ptr().cast();
+        for j in direction_window(b, ea.theta) {
+            let eb = &b[j];
+            let mut common = [0u64; WORDS];
+            let mut matchable = 0;
+            for w in 0..WORDS {
+                common[w] = ea.valid[w] & eb.valid[w];
+                matchable += common[w].count_ones();
+            }
+            if matchable < MIN_MATCHABLE_CELLS {
+                continue;
+            }
+            let b_bits: *const u64 = eb.layers.as_ptr().cast();
+            // SAFETY: `common` holds 4 u64 (256 bits); each layer block holds 24 u64, read
+            // as three unaligned 512-bit loads at offsets 0, 8 and 16.
+            let mask = _mm512_broadcast_i64x4(_mm256_loadu_si256(common.as_ptr().cast()));
+            let (mut differ, mut na, mut nb) = (_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512());
+            for z in 0..3 {
+                let x = _mm512_and_si512(_mm512_loadu_si512(a_bits.add(8 * z).cast()), mask);
+                let y = _mm512_and_si512(_mm512_loadu_si512(b_bits.add(8 * z).cast()), mask);
+                differ = _mm512_add_epi64(differ, _mm512_popcnt_epi64(_mm512_xor_si512(x, y)));
+                na = _mm512_add_epi64(na, _mm512_popcnt_epi64(x));
+                nb = _mm512_add_epi64(nb, _mm512_popcnt_epi64(y));
+            }
+            let sum = |v| _mm512_reduce_add_epi64(v) as u32;
+            push_pair(pairs, root, i, j, sum(differ), sum(na), sum(nb));
+        }
+    }
 }
 
 impl Default for Matcher {
@@ -322,6 +443,7 @@ impl Matcher {
             efficiency: Vec::with_capacity(n),
             sqrt_lut: (0..=NS * NS * ND).map(|n| (n as f32).sqrt()).collect(),
             cos_ramp: (ANGLE_RAMP.0.cos(), ANGLE_RAMP.1.cos()),
+            kernel: Kernel::detect(),
         }
     }
 
@@ -336,52 +458,12 @@ impl Matcher {
         if a.is_empty() || b.is_empty() {
             return 0.0;
         }
-        let min_matchable = (MCC_MIN_MATCHABLE * (NS * NS) as f32).ceil() as u32;
         self.pairs.clear();
-        for (i, ea) in a.iter().enumerate() {
-            // Candidate minutiae within the direction tolerance: θ in [lo, hi], wrapping.
-            let (lo, hi) = (ea.theta - MCC_MAX_DIRECTION_DIFF, ea.theta + MCC_MAX_DIRECTION_DIFF);
-            let start = |t: f32| b.partition_point(|e| e.theta < t);
-            let end = |t: f32| b.partition_point(|e| e.theta <= t);
-            let (first, second) = if lo < 0.0 {
-                (0..end(hi), start(lo + TAU)..b.len())
-            } else if hi >= TAU {
-                (start(lo)..b.len(), 0..end(hi - TAU))
-            } else {
-                (start(lo)..end(hi), 0..0)
-            };
-            for j in first.chain(second) {
-                let eb = &b[j];
-                let mut common = [0u64; WORDS];
-                let mut matchable = 0;
-                for w in 0..WORDS {
-                    common[w] = ea.valid[w] & eb.valid[w];
-                    matchable += common[w].count_ones();
-                }
-                if matchable < min_matchable {
-                    continue;
-                }
-                // |x| + |y| = |x ^ y| + 2 |x & y|: two counts per word instead of three.
-                let (mut differ, mut na) = (0u32, 0u32);
-                let mut nb = 0u32;
-                for k in 0..ND {
-                    for w in 0..WORDS {
-                        let (x, y) = (ea.layers[k][w] & common[w], eb.layers[k][w] & common[w]);
-                        differ += (x ^ y).count_ones();
-                        na += x.count_ones();
-                        nb += y.count_ones();
-                    }
-                }
-                if na + nb == 0 {
-                    continue;
-                }
-                // Euclidean norms of bit vectors are square roots of counts (table lookups).
-                let root = &self.sqrt_lut;
-                let lambda = 1.0 - root[differ as usize] / (root[na as usize] + root[nb as usize]);
-                if lambda > 0.0 {
-                    self.pairs.push(((lambda.to_bits() as u64) << 16) | ((i as u64) << 8) | j as u64);
-                }
-            }
+        match self.kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::Avx512` is chosen only when the CPU reports both features.
+            Kernel::Avx512 => unsafe { local_pairs_avx512(a, b, &self.sqrt_lut, &mut self.pairs) },
+            Kernel::Portable => local_pairs(a, b, &self.sqrt_lut, &mut self.pairs),
         }
         if self.pairs.is_empty() {
             return 0.0;
@@ -541,6 +623,20 @@ mod tests {
             let b = PreparedTemplate::new(&random_template(seed + 100, 40));
             let s = matcher.similarity(&a, &b);
             assert!(s < 0.3, "seed {seed}: similarity {s}");
+        }
+    }
+
+    #[test]
+    fn vector_and_portable_bit_counts_agree() {
+        let mut detected = Matcher::new();
+        let mut portable = Matcher::new();
+        portable.kernel = Kernel::Portable;
+        for seed in 0..20 {
+            let a = PreparedTemplate::new(&random_template(seed, 45));
+            let b = PreparedTemplate::new(&transformed(&random_template(seed, 45), 10.0, (5.0, 5.0), 3, seed));
+            let c = PreparedTemplate::new(&random_template(seed + 50, 45));
+            assert_eq!(detected.similarity(&a, &b), portable.similarity(&a, &b));
+            assert_eq!(detected.similarity(&a, &c), portable.similarity(&a, &c));
         }
     }
 
