@@ -104,11 +104,23 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option
     let reach = 3.0 * MCC_SIGMA_S;
     let norm = 1.0 / (MCC_SIGMA_S * (2.0 * PI).sqrt());
     let layer_width = TAU / ND as f32;
-    let neighbours: Vec<usize> = (0..points.len())
+    // Each neighbour's directional contribution to the six layers depends only on its
+    // direction relative to the centre minutia: computed once, not once per cell.
+    let scale = MCC_SIGMA_D * std::f32::consts::SQRT_2;
+    let neighbours: Vec<(f32, f32, [f32; ND])> = (0..points.len())
         .filter(|&t| t != i)
         .filter(|&t| {
             let (dx, dy) = (points[t].0 - xm, points[t].1 - ym);
             dx * dx + dy * dy <= (MCC_RADIUS + reach) * (MCC_RADIUS + reach)
+        })
+        .map(|t| {
+            let dtheta = angle_diff(tm, points[t].2);
+            let directional = std::array::from_fn(|k| {
+                let centre = -PI + (k as f32 + 0.5) * layer_width;
+                let x = angle_diff(centre, dtheta);
+                0.5 * (erf((x + layer_width / 2.0) / scale) - erf((x - layer_width / 2.0) / scale))
+            });
+            (points[t].0, points[t].1, directional)
         })
         .collect();
     if neighbours.len() < MCC_MIN_NEIGHBOURS {
@@ -131,20 +143,15 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option
             let (word, bit) = (cell / 64, 1u64 << (cell % 64));
             valid[word] |= bit;
             let mut sums = [0.0f32; ND];
-            for &t in &neighbours {
-                let (dx, dy) = (points[t].0 - px, points[t].1 - py);
+            for (nx, ny, directional) in &neighbours {
+                let (dx, dy) = (nx - px, ny - py);
                 let d2 = dx * dx + dy * dy;
                 if d2 > reach * reach {
                     continue;
                 }
                 let spatial = norm * (-d2 / (2.0 * MCC_SIGMA_S * MCC_SIGMA_S)).exp();
-                let dtheta = angle_diff(tm, points[t].2);
-                for (k, sum) in sums.iter_mut().enumerate() {
-                    let centre = -PI + (k as f32 + 0.5) * layer_width;
-                    let x = angle_diff(centre, dtheta);
-                    let scale = MCC_SIGMA_D * std::f32::consts::SQRT_2;
-                    let directional = 0.5 * (erf((x + layer_width / 2.0) / scale) - erf((x - layer_width / 2.0) / scale));
-                    *sum += spatial * directional;
+                for (sum, d) in sums.iter_mut().zip(directional) {
+                    *sum += spatial * d;
                 }
             }
             for k in 0..ND {
