@@ -49,21 +49,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     impostor.sort_by(|a, b| b.total_cmp(a));
     let n = impostor.len() as f64;
     eprintln!("{} templates, {} impostor comparisons", prepared.len(), impostor.len());
-    // Knots where the FMR is 10^-(k/2): the raw similarity reached by that share of impostors.
-    println!("const KNOTS: &[(f32, f32)] = &[");
-    println!("    (0.0, 0.0),");
+    // Knots where the FMR is 10^-(k/2): the raw similarity reached by that share of
+    // impostors, while at least 10 impostors stand above it; then the third-highest and the
+    // highest impostor, whose FMR is their rank over the count.
+    let mut knots: Vec<(f64, f64)> = vec![(0.0, 0.0)];
     let mut k = 1;
     loop {
-        let fmr = 10f64.powf(-(k as f64) / 2.0);
-        let rank = (fmr * n).round() as usize;
-        // Stop where fewer than 10 impostors stand above the knot: beyond it, counts are noise.
+        let rank = (10f64.powf(-(k as f64) / 2.0) * n).round() as usize;
         if rank < 10 {
             break;
         }
-        println!("    ({:.5}, {:.1}),", impostor[rank - 1], 10.0 * k as f64 / 2.0);
+        knots.push((impostor[rank - 1] as f64, 5.0 * k as f64));
         k += 1;
     }
+    for rank in [3usize, 1] {
+        if let Some(&s) = impostor.get(rank - 1) {
+            let score = -10.0 * (rank as f64 / n).log10();
+            if s as f64 > knots[knots.len() - 1].0 {
+                knots.push((s as f64, score));
+            }
+        }
+    }
+    println!("const KNOTS: &[(f32, f32)] = &[");
+    for (x, y) in &knots {
+        println!("    ({x:.5}, {y:.1}),");
+    }
     println!("];");
-    println!("// max impostor similarity {:.5}", impostor.first().copied().unwrap_or(0.0));
+    // Past the highest impostor nothing was counted: continue along the slope of the last
+    // stretch, from the knot where 10 impostors remain up to the highest one.
+    let last = knots.len() - 1;
+    let from = knots.len().saturating_sub(3);
+    if last > from {
+        let ((x0, y0), (x1, y1)) = (knots[from], knots[last]);
+        println!("const TAIL_SLOPE: f32 = {:.1};", (y1 - y0) / (x1 - x0));
+    }
     Ok(())
 }
