@@ -52,11 +52,11 @@ impl PreparedTemplate {
         }
         let points: Vec<(f32, f32, f32)> =
             minutiae.iter().map(|m| (m.x as f32, m.y as f32, (-m.radians()).rem_euclid(TAU))).collect();
-        let hull = convex_hull(&points.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
+        let area = Area::new(&points.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>());
         let mut entries: Vec<Entry> = points
             .iter()
             .enumerate()
-            .filter_map(|(i, &(x, y, theta))| cylinder(i, &points, &hull).map(|(valid, layers)| Entry { x, y, theta, cos: theta.cos(), sin: theta.sin(), valid, layers }))
+            .filter_map(|(i, &(x, y, theta))| cylinder(i, &points, &area).map(|(valid, layers)| Entry { x, y, theta, cos: theta.cos(), sin: theta.sin(), valid, layers }))
             .collect();
         // Sorted by direction, the minutiae a probe minutia may pair with form one or two
         // contiguous runs: no test and no mispredicted branch per impossible pair.
@@ -96,13 +96,28 @@ fn erf(x: f32) -> f32 {
     if x >= 0.0 { y } else { -y }
 }
 
+/// Steps of the spatial contribution table over squared distances 0..reach².
+const GAUSSIAN_STEPS: usize = 4096;
+
+/// The spatial contribution (normalised Gaussian, σS) by squared distance, computed once.
+fn spatial_table() -> &'static [f32; GAUSSIAN_STEPS + 1] {
+    static TABLE: std::sync::OnceLock<[f32; GAUSSIAN_STEPS + 1]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let reach2 = (3.0 * MCC_SIGMA_S) * (3.0 * MCC_SIGMA_S);
+        let norm = 1.0 / (MCC_SIGMA_S * (2.0 * PI).sqrt());
+        std::array::from_fn(|i| {
+            let d2 = i as f32 / GAUSSIAN_STEPS as f32 * reach2;
+            norm * (-d2 / (2.0 * MCC_SIGMA_S * MCC_SIGMA_S)).exp()
+        })
+    })
+}
+
 /// Build the cylinder of minutia `i`; `None` when too little of it is valid.
-fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option<(Bits, [Bits; ND])> {
+fn cylinder(i: usize, points: &[(f32, f32, f32)], area: &Area) -> Option<(Bits, [Bits; ND])> {
     let (xm, ym, tm) = points[i];
     let (c, s) = (tm.cos(), tm.sin());
     let step = 2.0 * MCC_RADIUS / NS as f32;
     let reach = 3.0 * MCC_SIGMA_S;
-    let norm = 1.0 / (MCC_SIGMA_S * (2.0 * PI).sqrt());
     let layer_width = TAU / ND as f32;
     // Each neighbour's directional contribution to the six layers depends only on its
     // direction relative to the centre minutia: computed once, not once per cell.
@@ -126,38 +141,60 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], hull: &[(f32, f32)]) -> Option
     if neighbours.len() < MCC_MIN_NEIGHBOURS {
         return None;
     }
-    let (mut valid, mut layers, mut in_disc) = ([0u64; WORDS], [[0u64; WORDS]; ND], 0usize);
+    // Cell centres in the minutia's frame: (index − (NS − 1) / 2) · step on each axis.
+    let centre = |index: usize| (index as f32 - (NS as f32 - 1.0) / 2.0) * step;
+    let (mut valid, mut in_disc) = ([0u64; WORDS], 0usize);
     for cj in 0..NS {
         for ci in 0..NS {
-            // Cell centre in the minutia's frame, rotated into the image.
-            let (u, v) = ((ci as f32 - (NS as f32 - 1.0) / 2.0) * step, (cj as f32 - (NS as f32 - 1.0) / 2.0) * step);
+            let (u, v) = (centre(ci), centre(cj));
             if u * u + v * v > MCC_RADIUS * MCC_RADIUS {
                 continue;
             }
             in_disc += 1;
+            // Rotated into the image to test against the finger's area.
             let (px, py) = (xm + c * u - s * v, ym + s * u + c * v);
-            if !inside_hull_with_margin(hull, px, py, MCC_HULL_MARGIN) {
-                continue;
+            if area.contains(px, py, MCC_HULL_MARGIN) {
+                let cell = cj * NS + ci;
+                valid[cell / 64] |= 1u64 << (cell % 64);
             }
-            let cell = cj * NS + ci;
-            let (word, bit) = (cell / 64, 1u64 << (cell % 64));
-            valid[word] |= bit;
-            let mut sums = [0.0f32; ND];
-            for (nx, ny, directional) in &neighbours {
-                let (dx, dy) = (nx - px, ny - py);
-                let d2 = dx * dx + dy * dy;
+        }
+    }
+    // Each neighbour adds to the few cells within its reach only.
+    let gaussian = spatial_table();
+    let gaussian_scale = GAUSSIAN_STEPS as f32 / (reach * reach);
+    let mut sums = [[0.0f32; ND]; NS * NS];
+    let last = (NS - 1) as f32;
+    for (nx, ny, directional) in &neighbours {
+        let (dx, dy) = (nx - xm, ny - ym);
+        let (u, v) = (c * dx + s * dy, c * dy - s * dx);
+        let range = |t: f32| {
+            let lo = ((t - reach) / step + last / 2.0).ceil().clamp(0.0, last) as usize;
+            let hi = ((t + reach) / step + last / 2.0).floor().clamp(0.0, last) as usize;
+            lo..=hi
+        };
+        for cj in range(v) {
+            for ci in range(u) {
+                let cell = cj * NS + ci;
+                if valid[cell / 64] & (1u64 << (cell % 64)) == 0 {
+                    continue;
+                }
+                let (du, dv) = (u - centre(ci), v - centre(cj));
+                let d2 = du * du + dv * dv;
                 if d2 > reach * reach {
                     continue;
                 }
-                let spatial = norm * (-d2 / (2.0 * MCC_SIGMA_S * MCC_SIGMA_S)).exp();
-                for (sum, d) in sums.iter_mut().zip(directional) {
+                let spatial = gaussian[((d2 * gaussian_scale) as usize).min(GAUSSIAN_STEPS)];
+                for (sum, d) in sums[cell].iter_mut().zip(directional) {
                     *sum += spatial * d;
                 }
             }
-            for k in 0..ND {
-                if sums[k] >= MCC_BIT_THRESHOLD {
-                    layers[k][word] |= bit;
-                }
+        }
+    }
+    let mut layers = [[0u64; WORDS]; ND];
+    for (cell, cell_sums) in sums.iter().enumerate() {
+        for k in 0..ND {
+            if cell_sums[k] >= MCC_BIT_THRESHOLD {
+                layers[k][cell / 64] |= 1u64 << (cell % 64);
             }
         }
     }
@@ -190,26 +227,44 @@ fn convex_hull(points: &[(f32, f32)]) -> Vec<(f32, f32)> {
     hull
 }
 
-/// Inside the hull, or within `margin` of it.
-fn inside_hull_with_margin(hull: &[(f32, f32)], x: f32, y: f32, margin: f32) -> bool {
-    if hull.len() < 3 {
-        return hull.iter().any(|&(hx, hy)| (hx - x).powi(2) + (hy - y).powi(2) <= margin * margin);
-    }
-    let mut inside = true;
-    let mut best = f32::MAX;
-    for k in 0..hull.len() {
-        let (a, b) = (hull[k], hull[(k + 1) % hull.len()]);
-        let (ex, ey) = (b.0 - a.0, b.1 - a.1);
-        let (wx, wy) = (x - a.0, y - a.1);
-        if ex * wy - ey * wx < 0.0 {
-            inside = false;
+/// The finger's area as the minutiae's convex hull grown by a margin, held as edge lines:
+/// a point is inside when its signed distance to every edge line is at most the margin.
+/// (Corners come out mitred rather than rounded: slightly generous, and one dot product per
+/// edge instead of a point-to-segment distance.)
+struct Area {
+    /// Outward unit normal (nx, ny) and offset c of each edge: distance = nx·x + ny·y − c.
+    edges: Vec<(f32, f32, f32)>,
+    /// Fewer than three distinct minutiae: the points themselves.
+    points: Vec<(f32, f32)>,
+}
+
+impl Area {
+    fn new(points: &[(f32, f32)]) -> Self {
+        let hull = convex_hull(points);
+        if hull.len() < 3 {
+            return Area { edges: Vec::new(), points: hull };
         }
-        let len2 = ex * ex + ey * ey;
-        let t = if len2 > 0.0 { ((wx * ex + wy * ey) / len2).clamp(0.0, 1.0) } else { 0.0 };
-        let (dx, dy) = (wx - t * ex, wy - t * ey);
-        best = best.min(dx * dx + dy * dy);
+        let edges = (0..hull.len())
+            .filter_map(|k| {
+                let (a, b) = (hull[k], hull[(k + 1) % hull.len()]);
+                let (ex, ey) = (b.0 - a.0, b.1 - a.1);
+                let len = (ex * ex + ey * ey).sqrt();
+                // Counter-clockwise in image coordinates (y down): outward is (ey, −ex).
+                (len > 0.0).then(|| {
+                    let (nx, ny) = (ey / len, -ex / len);
+                    (nx, ny, nx * a.0 + ny * a.1)
+                })
+            })
+            .collect();
+        Area { edges, points: Vec::new() }
     }
-    inside || best <= margin * margin
+
+    fn contains(&self, x: f32, y: f32, margin: f32) -> bool {
+        if self.edges.is_empty() {
+            return self.points.iter().any(|&(px, py)| (px - x).powi(2) + (py - y).powi(2) <= margin * margin);
+        }
+        self.edges.iter().all(|&(nx, ny, c)| nx * x + ny * y - c <= margin)
+    }
 }
 
 
@@ -253,7 +308,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Positions and directions of the chosen pairs, laid out for the relaxation loop.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct PairGeometry {
     ax: Vec<f32>,
     ay: Vec<f32>,
@@ -269,6 +324,11 @@ struct PairGeometry {
 }
 
 impl PairGeometry {
+    fn with_capacity(n: usize) -> Self {
+        let v = || Vec::with_capacity(n);
+        PairGeometry { ax: v(), ay: v(), ac: v(), as_: v(), bx: v(), by: v(), bc: v(), bs: v(), rot_cos: v(), rot_sin: v() }
+    }
+
     fn clear(&mut self) {
         for v in [&mut self.ax, &mut self.ay, &mut self.ac, &mut self.as_, &mut self.bx, &mut self.by, &mut self.bc, &mut self.bs, &mut self.rot_cos, &mut self.rot_sin] {
             v.clear();
@@ -443,7 +503,7 @@ impl Matcher {
         Matcher {
             pairs: Vec::with_capacity(MAX_PREPARED * MAX_PREPARED),
             chosen: Vec::with_capacity(n),
-            geometry: PairGeometry::default(),
+            geometry: PairGeometry::with_capacity(n),
             rho: vec![0.0; n * n],
             lambda: vec![0.0; n],
             next: vec![0.0; n],
