@@ -16,22 +16,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             prepared.push(PreparedTemplate::new(&t));
         }
     }
-    let mut matcher = Matcher::new();
-    let mut best = f64::MAX;
-    let mut count = 0usize;
-    let mut checksum = 0.0f32;
-    for _ in 0..5 {
-        let start = Instant::now();
-        count = 0;
-        for i in 0..prepared.len() {
-            for j in i + 1..prepared.len() {
-                checksum += matcher.compare(&prepared[i], &prepared[j]);
-                count += 1;
-            }
-        }
-        best = best.min(start.elapsed().as_secs_f64());
-    }
     let mean_len = prepared.iter().map(|p| p.len()).sum::<usize>() as f64 / prepared.len() as f64;
-    println!("{} templates (mean {:.1} cylinders), {} comparisons: {:.0} per second (checksum {checksum:.1})", prepared.len(), mean_len, count, count as f64 / best);
+    for mut matcher in [Matcher::new(), Matcher::portable()] {
+        let mut best = f64::MAX;
+        let mut count = 0usize;
+        let mut checksum = 0.0f32;
+        for _ in 0..5 {
+            let start = Instant::now();
+            count = 0;
+            for i in 0..prepared.len() {
+                for j in i + 1..prepared.len() {
+                    checksum += matcher.compare(&prepared[i], &prepared[j]);
+                    count += 1;
+                }
+            }
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        println!(
+            "{} templates (mean {:.1} cylinders), {} comparisons, {} bit counts: {:.0} per second (checksum {checksum:.1})",
+            prepared.len(),
+            mean_len,
+            count,
+            matcher.bit_counts(),
+            count as f64 / best
+        );
+    }
     Ok(())
 }

@@ -466,9 +466,10 @@ fn print_table(report: &Report, extras: &Extras, out: &mut dyn Write) -> Result<
         ),
         None => "n/a (no comparison ran) / sans objet (aucune comparaison)".to_string(),
     };
+    let counts = Matcher::new().bit_counts();
     writeln!(
         out,
-        "comparisons per second per core / comparaisons par seconde par cœur: {speed}"
+        "comparisons per second per core / comparaisons par seconde par cœur: {speed} ({counts} bit counts / comptage de bits {counts})"
     )?;
     writeln!(
         out,

@@ -514,6 +514,20 @@ impl Matcher {
         }
     }
 
+    /// A matcher that counts bits with portable code only, as on a tablet (for measurements).
+    pub fn portable() -> Self {
+        Matcher { kernel: Kernel::Portable, ..Self::new() }
+    }
+
+    /// How this matcher counts cylinder bits: "portable" or "avx512".
+    pub fn bit_counts(&self) -> &'static str {
+        match self.kernel {
+            Kernel::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => "avx512",
+        }
+    }
+
     /// Calibrated score: 10·log10(1/FMR), so 40 means a false match rate of 1 in 10,000.
     pub fn compare(&mut self, probe: &PreparedTemplate, candidate: &PreparedTemplate) -> f32 {
         calibrate(self.similarity(probe, candidate))
