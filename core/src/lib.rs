@@ -2,3 +2,5 @@
 //! store, household cards and sync packets. Pure Rust: no FFI, no platform code.
 
 pub mod biometrics;
+pub mod registry;
+pub mod store;
