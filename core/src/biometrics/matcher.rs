@@ -634,7 +634,7 @@ impl Matcher {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::biometrics::template::{Minutia, MinutiaKind};
 

@@ -22,6 +22,7 @@ pub mod extractor;
 
 pub mod matcher;
 pub mod calibration;
+pub mod search;
 
 pub use extractor::{extract, ExtractError};
 pub use image::{FingerImage, ImageError};
