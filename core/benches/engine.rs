@@ -10,6 +10,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use jatigi_core::biometrics::search::SearchCode;
 use jatigi_core::biometrics::{extract, FingerImage, Matcher, PreparedTemplate, Template};
 
 fn fixture(name: &str) -> FingerImage {
@@ -28,6 +29,9 @@ fn engine(c: &mut Criterion) {
 
     let probe_template = template("f1_1.png");
     c.bench_function("prepare", |b| b.iter(|| PreparedTemplate::new(black_box(&probe_template))));
+    c.bench_function("search_code", |b| b.iter(|| SearchCode::new(black_box(&probe_template))));
+    let (code_a, code_b) = (SearchCode::new(&probe_template), SearchCode::new(&template("f2_1.png")));
+    c.bench_function("search_code/compare", |b| b.iter(|| black_box(&code_a).similarity(black_box(&code_b))));
 
     // Probe f1_1 against the other impression of finger 1 and against finger 2.
     let probe = PreparedTemplate::new(&probe_template);

@@ -112,16 +112,36 @@ fn spatial_table() -> &'static [f32; GAUSSIAN_STEPS + 1] {
     })
 }
 
+/// Steps of the directional contribution table over relative directions −π..π (0.35°).
+const DIRECTION_STEPS: usize = 1024;
+
+/// A neighbour's contribution to each direction layer (Gaussian σD integrated over the
+/// layer) by its direction relative to the centre minutia, computed once.
+fn directional_table() -> &'static [[f32; ND]; DIRECTION_STEPS] {
+    static TABLE: std::sync::OnceLock<[[f32; ND]; DIRECTION_STEPS]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let layer_width = TAU / ND as f32;
+        let scale = MCC_SIGMA_D * std::f32::consts::SQRT_2;
+        std::array::from_fn(|step| {
+            let dtheta = step as f32 / DIRECTION_STEPS as f32 * TAU - PI;
+            std::array::from_fn(|k| {
+                let centre = -PI + (k as f32 + 0.5) * layer_width;
+                let x = angle_diff(centre, dtheta);
+                0.5 * (erf((x + layer_width / 2.0) / scale) - erf((x - layer_width / 2.0) / scale))
+            })
+        })
+    })
+}
+
 /// Build the cylinder of minutia `i`; `None` when too little of it is valid.
 fn cylinder(i: usize, points: &[(f32, f32, f32)], area: &Area) -> Option<(Bits, [Bits; ND])> {
     let (xm, ym, tm) = points[i];
     let (c, s) = (tm.cos(), tm.sin());
     let step = 2.0 * MCC_RADIUS / NS as f32;
     let reach = 3.0 * MCC_SIGMA_S;
-    let layer_width = TAU / ND as f32;
     // Each neighbour's directional contribution to the six layers depends only on its
-    // direction relative to the centre minutia: computed once, not once per cell.
-    let scale = MCC_SIGMA_D * std::f32::consts::SQRT_2;
+    // direction relative to the centre minutia: read from a table, not once per cell.
+    let directional = directional_table();
     let neighbours: Vec<(f32, f32, [f32; ND])> = (0..points.len())
         .filter(|&t| t != i)
         .filter(|&t| {
@@ -130,12 +150,8 @@ fn cylinder(i: usize, points: &[(f32, f32, f32)], area: &Area) -> Option<(Bits, 
         })
         .map(|t| {
             let dtheta = angle_diff(tm, points[t].2);
-            let directional = std::array::from_fn(|k| {
-                let centre = -PI + (k as f32 + 0.5) * layer_width;
-                let x = angle_diff(centre, dtheta);
-                0.5 * (erf((x + layer_width / 2.0) / scale) - erf((x - layer_width / 2.0) / scale))
-            });
-            (points[t].0, points[t].1, directional)
+            let step = ((dtheta + PI) / TAU * DIRECTION_STEPS as f32).round() as usize % DIRECTION_STEPS;
+            (points[t].0, points[t].1, directional[step])
         })
         .collect();
     if neighbours.len() < MCC_MIN_NEIGHBOURS {
