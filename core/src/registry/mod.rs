@@ -9,6 +9,7 @@ pub mod model;
 pub mod names;
 pub mod pin;
 pub mod record;
+pub mod repository;
 
 pub use audit::{
     verify as verify_audit_log, AuditAction, AuditBreak, AuditChain, AuditEntry, AuditError,

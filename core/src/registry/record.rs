@@ -8,7 +8,7 @@
 use thiserror::Error;
 
 use super::model::{
-    Birth, Consent, ConsentDecision, ConsentMethod, Date, DocumentKind, IdentityDocument,
+    Birth, Consent, ConsentDecision, ConsentMethod, Date, DocumentKind, GeoPoint, IdentityDocument,
     OperatorId, Person, Phone, Sex, Timestamp, Vulnerabilities,
 };
 
@@ -20,21 +20,21 @@ pub const PERSON_VERSION: u8 = 1;
 /// Why a person record could not be encoded or decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RecordError {
-    #[error("not a person record (bad magic)")]
+    #[error("not a Jatigi record of this kind (bad magic)")]
     BadMagic,
-    #[error("unsupported person record version {0}")]
+    #[error("unsupported record version {0}")]
     UnsupportedVersion(u8),
-    #[error("person record truncated while reading {field}")]
+    #[error("record truncated while reading {field}")]
     Truncated { field: &'static str },
-    #[error("person record has {0} trailing bytes")]
+    #[error("record has {0} trailing bytes")]
     TrailingBytes(usize),
-    #[error("{field} in the person record is not valid UTF-8")]
+    #[error("{field} in the record is not valid UTF-8")]
     InvalidUtf8 { field: &'static str },
-    #[error("invalid {field} in the person record: {value}")]
+    #[error("invalid {field} in the record: {value}")]
     InvalidValue { field: &'static str, value: i64 },
-    #[error("invalid {field} in the person record")]
+    #[error("invalid {field} in the record")]
     InvalidField { field: &'static str },
-    #[error("{field} is too long for the person record ({len} bytes, at most 65535)")]
+    #[error("{field} is too long for the record ({len} bytes, at most 65535)")]
     FieldTooLong { field: &'static str, len: usize },
 }
 
@@ -127,6 +127,73 @@ fn invalid(field: &'static str, value: u8) -> RecordError {
     RecordError::InvalidValue {
         field,
         value: i64::from(value),
+    }
+}
+
+/// The sealed part of a household row: what locates or describes it beyond the clear
+/// columns (GPS point, origin below region, the text of an "other" displacement reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdSecrets {
+    pub gps: Option<GeoPoint>,
+    pub origin_cercle: String,
+    pub origin_commune: String,
+    pub origin_village: String,
+    pub other_reason: String,
+}
+
+/// Magic and version of the household secrets record.
+pub const HOUSEHOLD_MAGIC: [u8; 4] = *b"JTGH";
+pub const HOUSEHOLD_VERSION: u8 = 1;
+
+impl HouseholdSecrets {
+    /// Encodes the record (magic, version, then length-prefixed fields).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, RecordError> {
+        let mut w = Writer { out: Vec::with_capacity(64) };
+        w.out.extend_from_slice(&HOUSEHOLD_MAGIC);
+        w.u8(HOUSEHOLD_VERSION);
+        match self.gps {
+            Some(p) => {
+                w.u8(1);
+                w.out.extend_from_slice(&p.lat_e6().to_le_bytes());
+                w.out.extend_from_slice(&p.lon_e6().to_le_bytes());
+            }
+            None => w.u8(0),
+        }
+        w.str("origin_cercle", &self.origin_cercle)?;
+        w.str("origin_commune", &self.origin_commune)?;
+        w.str("origin_village", &self.origin_village)?;
+        w.str("other_reason", &self.other_reason)?;
+        Ok(w.out)
+    }
+
+    /// Decodes a record; every malformed input is a typed error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<HouseholdSecrets, RecordError> {
+        let mut r = Reader { rest: bytes };
+        if r.take(4, "magic")? != HOUSEHOLD_MAGIC {
+            return Err(RecordError::BadMagic);
+        }
+        let version = r.u8("version")?;
+        if version != HOUSEHOLD_VERSION {
+            return Err(RecordError::UnsupportedVersion(version));
+        }
+        let gps = if r.present("gps")? {
+            let lat = i32::from_le_bytes(r.take(4, "gps")?.try_into().map_err(|_| RecordError::InvalidField { field: "gps" })?);
+            let lon = i32::from_le_bytes(r.take(4, "gps")?.try_into().map_err(|_| RecordError::InvalidField { field: "gps" })?);
+            Some(GeoPoint::from_micro_degrees(lat, lon).map_err(|_| RecordError::InvalidField { field: "gps" })?)
+        } else {
+            None
+        };
+        let secrets = HouseholdSecrets {
+            gps,
+            origin_cercle: r.str("origin_cercle")?,
+            origin_commune: r.str("origin_commune")?,
+            origin_village: r.str("origin_village")?,
+            other_reason: r.str("other_reason")?,
+        };
+        if !r.rest.is_empty() {
+            return Err(RecordError::TrailingBytes(r.rest.len()));
+        }
+        Ok(secrets)
     }
 }
 
