@@ -4,6 +4,7 @@
 //! The enrollment workflow and duplicate check come with the store integration.
 
 pub mod audit;
+pub mod enrollment;
 pub mod ids;
 pub mod model;
 pub mod names;

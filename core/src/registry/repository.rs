@@ -328,6 +328,14 @@ impl Registry {
         now: Timestamp,
     ) -> Result<(), RegistryError> {
         household.validate(now)?;
+        // A template that does not decode would break every later duplicate search.
+        for member in &household.members {
+            for capture in &member.captures {
+                if let CaptureOutcome::Captured(sample) = &capture.outcome {
+                    Template::from_bytes(&sample.template)?;
+                }
+            }
+        }
         for (_, decision) in decisions {
             if matches!(decision, DuplicateDecision::Override { .. }) && operator.role != Role::Supervisor {
                 return Err(RegistryError::SupervisorRequired);
@@ -664,4 +672,155 @@ fn parse_date(text: &str) -> Option<Date> {
         return None;
     }
     Date::new(y, m, d).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::biometrics::matcher::tests::{random_template, transformed};
+    use crate::biometrics::search::SearchOptions;
+    use crate::biometrics::Matcher;
+    use crate::registry::enrollment::EnrolledPersons;
+    use crate::registry::model::tests::{sample_household, ts};
+    use crate::store::StaticKeyProvider;
+
+    fn template_bytes(seed: u32) -> Vec<u8> {
+        random_template(seed, 35).to_bytes().expect("encodes")
+    }
+
+    /// The model's sample household with real templates (seeded) in place of placeholders.
+    fn household(seed: u32) -> Household {
+        let mut h = sample_household();
+        h.id = HouseholdId::from_parts(Region::Gao, [seed as u8 % 32, (seed / 32) as u8 % 32, 3, 20, 9, 23, 29, 2]);
+        for (m, member) in h.members.iter_mut().enumerate() {
+            for (c, capture) in member.captures.iter_mut().enumerate() {
+                if let CaptureOutcome::Captured(sample) = &mut capture.outcome {
+                    sample.template = template_bytes(seed * 100 + m as u32 * 10 + c as u32);
+                }
+            }
+        }
+        h
+    }
+
+    fn now() -> Timestamp {
+        ts(2025, 3, 2)
+    }
+
+    fn operator(role: Role) -> Operator {
+        Operator {
+            id: OperatorId::new(if role == Role::Supervisor { "SUP-0001" } else { "OP-0042" }).expect("id"),
+            name: "Awa Diarra".into(),
+            role,
+            pin: PinHash::with_iterations("5927", 1_000, &ring::rand::SystemRandom::new()).expect("pin"),
+        }
+    }
+
+    fn registry(dir: &tempfile::TempDir) -> Registry {
+        Registry::create(dir.path().join("registry.db"), &StaticKeyProvider::new([7; 32])).expect("create")
+    }
+
+    #[test]
+    fn a_saved_household_loads_back_identical() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let h = household(1);
+        reg.save_household(&h, &[], &operator(Role::Enumerator), now()).expect("save");
+        assert_eq!(reg.load_household(&h.id).expect("load"), h);
+        drop(reg);
+        let reopened = Registry::open(dir.path().join("registry.db"), &StaticKeyProvider::new([7; 32])).expect("open");
+        assert_eq!(reopened.load_household(&h.id).expect("load"), h);
+        assert!(reopened.verify_audit().expect("audit").is_ok());
+    }
+
+    #[test]
+    fn a_household_id_cannot_be_saved_twice() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let h = household(2);
+        reg.save_household(&h, &[], &operator(Role::Enumerator), now()).expect("save");
+        assert!(matches!(reg.save_household(&h, &[], &operator(Role::Enumerator), now()), Err(RegistryError::DuplicateHouseholdId(_))));
+        assert_eq!(reg.household_ids().expect("ids").len(), 1);
+    }
+
+    #[test]
+    fn an_undecodable_template_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let mut h = household(3);
+        if let CaptureOutcome::Captured(s) = &mut h.members[0].captures[0].outcome {
+            s.template = vec![1, 2, 3];
+        }
+        assert!(matches!(reg.save_household(&h, &[], &operator(Role::Enumerator), now()), Err(RegistryError::Template(_))));
+        assert!(reg.household_ids().expect("ids").is_empty());
+    }
+
+    #[test]
+    fn an_erased_household_is_gone_and_only_the_erasure_is_audited() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let (a, b) = (household(4), household(5));
+        reg.save_household(&a, &[], &operator(Role::Enumerator), now()).expect("save");
+        reg.save_household(&b, &[], &operator(Role::Enumerator), now()).expect("save");
+        reg.erase_household(&a.id, &operator(Role::Supervisor).id, now()).expect("erase");
+        assert!(matches!(reg.load_household(&a.id), Err(RegistryError::UnknownHousehold(_))));
+        assert_eq!(reg.load_household(&b.id).expect("other household intact"), b);
+        assert!(reg.verify_audit().expect("audit").is_ok());
+        let (gallery, _) = reg.load_gallery().expect("gallery");
+        assert_eq!(gallery.len(), 1, "only the remaining household's head has fingerprints");
+    }
+
+    #[test]
+    fn a_changed_audit_row_is_found() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        for seed in 10..14 {
+            reg.save_household(&household(seed), &[], &operator(Role::Enumerator), now()).expect("save");
+        }
+        let seq: i64 = 7;
+        let mut entry: Vec<u8> = reg.store().conn().query_row("SELECT entry FROM audit WHERE seq = ?1", [seq], |r| r.get(0)).expect("row");
+        let last = entry.len() - 40;
+        entry[last] ^= 1;
+        reg.store().conn().execute("UPDATE audit SET entry = ?1 WHERE seq = ?2", params![entry, seq]).expect("tamper");
+        let verdict = reg.verify_audit().expect("verify runs");
+        assert_eq!(verdict.map_err(|b| b.first_bad_seq), Err(seq as u64));
+    }
+
+    #[test]
+    fn a_person_enrolled_again_is_flagged_and_must_be_decided() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let enumerator = operator(Role::Enumerator);
+        let first = household(20);
+        let mut persons = EnrolledPersons::load(&reg).expect("empty gallery");
+        let mut matcher = Matcher::new();
+        persons.enroll(&reg, &first, &[], &enumerator, now(), &mut matcher).expect("first enrolment");
+
+        // The same head, fingers captured again, in a new household.
+        let mut again = household(21);
+        for (capture, original) in again.members[0].captures.iter_mut().zip(&first.members[0].captures) {
+            if let (CaptureOutcome::Captured(new), CaptureOutcome::Captured(old)) = (&mut capture.outcome, &original.outcome) {
+                let t = Template::from_bytes(&old.template).expect("decodes");
+                new.template = transformed(&t, 12.0, (8.0, -6.0), 2, 3).to_bytes().expect("encodes");
+            }
+        }
+        let found = persons.check(&again, &mut matcher, &SearchOptions::default());
+        let head = found.iter().find(|m| m.member == again.head).expect("head flagged");
+        assert!(head.needs_decision());
+        assert_eq!(head.candidates[0].person, PersonId::new(first.id.clone(), first.head));
+
+        assert!(matches!(
+            persons.enroll(&reg, &again, &[], &enumerator, now(), &mut matcher),
+            Err(RegistryError::DecisionMissing { .. })
+        ));
+        let override_decision = [(again.head, DuplicateDecision::Override { candidate: head.candidates[0].person.clone(), reason: "twin".into() })];
+        assert!(matches!(
+            persons.enroll(&reg, &again, &override_decision, &enumerator, now(), &mut matcher),
+            Err(RegistryError::SupervisorRequired)
+        ));
+        let link = [(again.head, DuplicateDecision::SamePerson(head.candidates[0].person.clone()))];
+        persons.enroll(&reg, &again, &link, &enumerator, now(), &mut matcher).expect("linked");
+        let saved = reg.load_household(&again.id).expect("load");
+        assert!(saved.members[0].captures.is_empty(), "a linked member's biometrics are not saved twice");
+        assert!(reg.verify_audit().expect("audit").is_ok());
+    }
 }
