@@ -19,7 +19,8 @@ use super::model::{
     DisplacementSite, FacePhoto, FingerImage, FingerImageFormat, FingerPosition, FingerSample, Household, Member,
     ModelError, Operator, OperatorId, Origin, Person, Relation, Role, Timestamp,
 };
-use super::pin::{PinError, PinHash};
+use super::names::NameKey;
+use super::pin::{LockoutPolicy, PinError, PinGuard, PinHash};
 use super::record::{HouseholdSecrets, RecordError};
 use crate::biometrics::search::Gallery;
 use crate::biometrics::{Template, TemplateError};
@@ -286,26 +287,76 @@ impl Registry {
         })
     }
 
-    /// The operator `id` if `pin` is right.
-    pub fn check_operator(&self, id: &OperatorId, pin: &str) -> Result<Operator, RegistryError> {
-        let row: Option<(i64, i64, Vec<u8>)> = self
+    /// Sign in: the operator `id` if `pin` is right. Wrong PINs are counted in the store, so
+    /// lockouts survive a restart (policy in `registry::pin`); each lockout is audited.
+    pub fn sign_in(&self, id: &OperatorId, pin: &str, now: Timestamp) -> Result<Operator, RegistryError> {
+        let row: Option<(i64, i64, Vec<u8>, i64, Option<i64>)> = self
             .store
             .conn()
-            .query_row("SELECT row, role, secret FROM operators WHERE id = ?1", [id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row("SELECT row, role, secret, failures, last_failure_at FROM operators WHERE id = ?1", [id.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
-        let (row, role, sealed) = row.ok_or_else(|| RegistryError::UnknownOperator(id.to_string()))?;
+        let (row, role, sealed, failures, last_failure_at) = row.ok_or_else(|| RegistryError::UnknownOperator(id.to_string()))?;
         let secret = self.store.open_sealed(&Aad::new("operators", "secret", row), &sealed)?;
         let split = super::pin::PIN_HASH_ENCODED_LEN;
         if secret.len() < split {
             return Err(RegistryError::InvalidStoredValue { column: "operators.secret", row });
         }
         let pin_hash = PinHash::from_bytes(&secret[..split])?;
-        if !pin_hash.verify(pin) {
-            return Err(RegistryError::WrongPin(id.to_string()));
-        }
+        let mut guard = PinGuard::restore(LockoutPolicy::default(), u32::try_from(failures).unwrap_or(u32::MAX), Timestamp(last_failure_at.unwrap_or(0)));
+        let before = guard.check(now).is_ok();
+        let result = guard.attempt(now, &pin_hash, pin);
+        self.store.transaction(|tx| -> Result<(), RegistryError> {
+            tx.execute(
+                "UPDATE operators SET failures = ?1, last_failure_at = ?2 WHERE row = ?3",
+                params![guard.failures(), guard.last_failure_at().0, row],
+            )?;
+            if before && guard.check(now).is_err() {
+                self.append_audit(tx, &[(now.0, id.as_str(), AuditAction::PinLockedOut, id.as_str().to_string(), String::new())])?;
+            }
+            Ok(())
+        })?;
+        result?;
         let name = String::from_utf8(secret[split..].to_vec()).map_err(|_| RegistryError::InvalidStoredValue { column: "operators.secret", row })?;
         let role = role_from_code(role).ok_or(RegistryError::InvalidStoredValue { column: "operators.role", row })?;
         Ok(Operator { id: id.clone(), name, role, pin: pin_hash })
+    }
+
+    /// Re-wrap the data key under a new key provider (nothing re-encrypted), audited.
+    pub fn rotate_key(&mut self, provider: &dyn KeyProvider, by: &OperatorId, at: Timestamp) -> Result<(), RegistryError> {
+        self.store.rotate_key(provider)?;
+        self.audit(at, by, AuditAction::KeyRotated, "", "")
+    }
+
+    /// Persons whose names resemble `query`, accents and case ignored, best first. Names are
+    /// sealed, so every person record is opened in memory; nothing is indexed on disk.
+    pub fn find_by_name(&self, query: &str, limit: usize) -> Result<Vec<(PersonId, String, f64)>, RegistryError> {
+        let wanted = NameKey::new(query);
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare("SELECT h.id, h.key_id, m.row, m.number, m.person FROM households h JOIN members m ON m.household = h.row")?;
+        let rows: Vec<(String, i64, i64, i64, Vec<u8>)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<Result<_, _>>()?;
+        let mut keys: HashMap<i64, DataKey> = HashMap::new();
+        let mut found = Vec::new();
+        for (hid, key_id, row, number, sealed) in rows {
+            if !keys.contains_key(&key_id) {
+                keys.insert(key_id, self.store.load_record_key(key_id)?);
+            }
+            let key = keys.get(&key_id).ok_or(RegistryError::InvalidStoredValue { column: "households.key_id", row })?;
+            let person = Person::from_bytes(&open(key, "members", "person", row, &sealed)?)?;
+            let full = format!("{} {}", person.given_names, person.family_name);
+            let score = [full.as_str(), person.other_names.as_str()]
+                .iter()
+                .filter(|n| !n.is_empty())
+                .map(|n| wanted.similarity(&NameKey::new(n)))
+                .fold(0.0, f64::max);
+            let number = MemberNo::new(u8::try_from(number).map_err(|_| RegistryError::InvalidStoredValue { column: "members.number", row })?)?;
+            found.push((PersonId::new(HouseholdId::parse(&hid)?, number), full, score));
+        }
+        found.sort_by(|a, b| b.2.total_cmp(&a.2));
+        found.truncate(limit);
+        Ok(found)
     }
 
     // ---- households -------------------------------------------------------------------
@@ -730,6 +781,39 @@ mod tests {
         let reopened = Registry::open(dir.path().join("registry.db"), &StaticKeyProvider::new([7; 32])).expect("open");
         assert_eq!(reopened.load_household(&h.id).expect("load"), h);
         assert!(reopened.verify_audit().expect("audit").is_ok());
+    }
+
+    #[test]
+    fn operators_sign_in_with_their_pin_and_are_locked_out_after_wrong_ones() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let op = operator(Role::Enumerator);
+        reg.add_operator(&op, &operator(Role::Supervisor).id, now()).expect("add");
+        assert_eq!(reg.sign_in(&op.id, "5927", now()).expect("right PIN").name, "Awa Diarra");
+        for _ in 0..5 {
+            assert!(reg.sign_in(&op.id, "1111", now()).is_err());
+        }
+        // Locked now, even with the right PIN, and still after reopening the store.
+        assert!(matches!(reg.sign_in(&op.id, "5927", now()), Err(RegistryError::Pin(_))));
+        drop(reg);
+        let reg = Registry::open(dir.path().join("registry.db"), &StaticKeyProvider::new([7; 32])).expect("open");
+        assert!(matches!(reg.sign_in(&op.id, "5927", now()), Err(RegistryError::Pin(_))));
+        let later = Timestamp(now().0 + 3600);
+        assert!(reg.sign_in(&op.id, "5927", later).is_ok(), "the lockout ends");
+        assert!(reg.verify_audit().expect("audit").is_ok());
+    }
+
+    #[test]
+    fn names_are_found_whatever_the_accents_and_case() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let h = household(6);
+        reg.save_household(&h, &[], &operator(Role::Enumerator), now()).expect("save");
+        let found = reg.find_by_name("moussa MAIGA", 5).expect("search");
+        assert_eq!(found[0].0, PersonId::new(h.id.clone(), h.head));
+        assert!(found[0].2 > 0.95, "{found:?}");
+        let spouse = reg.find_by_name("fatoumata traore", 5).expect("search");
+        assert_eq!(spouse[0].1, "Fatoumata Traoré");
     }
 
     #[test]
