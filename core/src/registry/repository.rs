@@ -639,6 +639,20 @@ impl Registry {
         })
     }
 
+    /// Erase every household registered before `cutoff` (its retention period has ended).
+    /// Returns the erased ids; each erasure is its own transaction and audit entry.
+    pub fn erase_registered_before(&self, cutoff: Timestamp, by: &OperatorId, at: Timestamp) -> Result<Vec<HouseholdId>, RegistryError> {
+        let mut stmt = self.store.conn().prepare("SELECT id FROM households WHERE registered_at < ?1 ORDER BY row")?;
+        let ids: Vec<String> = stmt.query_map([cutoff.0], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut erased = Vec::new();
+        for id in ids {
+            let id = HouseholdId::parse(&id)?;
+            self.erase_household(&id, by, at)?;
+            erased.push(id);
+        }
+        Ok(erased)
+    }
+
     /// Every enrolled person's finger templates, ready for duplicate search, with the map
     /// from gallery keys (member rows) back to person ids.
     pub fn load_gallery(&self) -> Result<(Gallery, HashMap<u64, PersonId>), RegistryError> {
@@ -851,6 +865,25 @@ mod tests {
         assert!(reg.verify_audit().expect("audit").is_ok());
         let (gallery, _) = reg.load_gallery().expect("gallery");
         assert_eq!(gallery.len(), 1, "only the remaining household's head has fingerprints");
+    }
+
+    #[test]
+    fn households_past_their_retention_period_are_erased() {
+        let dir = tempfile::tempdir().expect("dir");
+        let reg = registry(&dir);
+        let (old, recent) = (household(30), household(31));
+        let mut recent = recent;
+        recent.registered_at = Timestamp(old.registered_at.0 + 86_400);
+        for m in &mut recent.members {
+            m.person.consent.at = Timestamp(m.person.consent.at.0 + 86_400);
+        }
+        let later = Timestamp(now().0 + 2 * 86_400);
+        reg.save_household(&old, &[], &operator(Role::Enumerator), later).expect("save");
+        reg.save_household(&recent, &[], &operator(Role::Enumerator), later).expect("save");
+        let cutoff = Timestamp(old.registered_at.0 + 1);
+        let erased = reg.erase_registered_before(cutoff, &operator(Role::Supervisor).id, later).expect("erase");
+        assert_eq!(erased, vec![old.id.clone()]);
+        assert_eq!(reg.household_ids().expect("ids"), vec![recent.id.clone()]);
     }
 
     #[test]
