@@ -81,6 +81,12 @@ pub const REGISTRY_MIGRATIONS: &[Migration] = &[Migration {
         );
         CREATE INDEX members_by_household ON members(household);
         CREATE INDEX captures_by_member ON captures(member);
+        -- No biometrics without consent, enforced by the database itself too.
+        CREATE TRIGGER captures_need_consent BEFORE INSERT ON captures
+        WHEN (SELECT consent FROM members WHERE row = NEW.member) IS NOT 1
+        BEGIN
+            SELECT RAISE(ABORT, 'no biometrics without consent');
+        END;
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY,
             entry BLOB NOT NULL
