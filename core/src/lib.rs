@@ -3,4 +3,6 @@
 
 pub mod biometrics;
 pub mod registry;
+pub mod scanner;
 pub mod store;
+pub mod synth;

@@ -31,6 +31,78 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run the demo on built-in synthetic fingerprints / lancer la démonstration.
     Demo(DemoArgs),
+    /// Write synthetic fingerprints as an FVC-style folder / écrire des empreintes synthétiques.
+    ///
+    /// Files FINGER_IMPRESSION.png (fingers from 101, impressions from 1), 8-bit grey,
+    /// 500 dpi, readable by `jatigi eval DIR`. The same seed writes the same bytes.
+    Synth(crate::synth_cmd::SynthArgs),
+    /// Measure speed on synthetic data / mesurer la vitesse sur des données synthétiques.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Check a registry's audit log / vérifier le journal d'audit d'un registre.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Facts about a registry file / informations sur un fichier de registre.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time opening, gallery loading, enrolment and duplicate search on a temporary registry
+    /// of synthetic persons / chronométrer un registre temporaire de personnes synthétiques.
+    ///
+    /// The registry is created in a new folder (inside --dir, or the system's temporary
+    /// folder) and deleted at the end. It is protected by a random key held in memory (as
+    /// the tablet's Keystore provider does); opening with a passphrase adds PBKDF2 once,
+    /// shown separately. Search runs on one core.
+    Registry(BenchRegistryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchRegistryArgs {
+    /// Persons to enrol before measuring (in households of about 4 members).
+    #[arg(long, value_name = "N", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub persons: u32,
+    /// Fingers captured per person (1-10).
+    #[arg(long, value_name = "F", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub fingers: u8,
+    /// Print one JSON object (open_ms, gallery_load_ms, enroll_ms_p50, search_ms_p50,
+    /// search_ms_p95) instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder in which to create the temporary registry (default: the system's temporary
+    /// folder).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of the audit log and its sealed head; name the first broken
+    /// link / vérifier la chaîne du journal d'audit et signaler le premier maillon rompu.
+    Verify(StoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Key protection, schema version and counts of a registry / protection, version et
+    /// effectifs d'un registre.
+    Info(StoreArgs),
+}
+
+/// A passphrase-protected registry file (the hub's).
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The registry database file.
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
+    /// Environment variable holding the passphrase (never pass a passphrase on the command
+    /// line, where other users of the machine can see it).
+    #[arg(long, value_name = "VAR", default_value = "JATIGI_PASSPHRASE")]
+    pub passphrase_env: String,
 }
 
 #[derive(Debug, Args)]
@@ -84,7 +156,23 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Working folder (default ./jatigi-demo; replaced if an earlier demo made it).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+    /// Print one JSON object on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Households each simulated tablet enrols.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=500))]
+    pub households: u64,
+    /// Seed of the synthetic population.
+    #[arg(long, default_value_t = 2023)]
+    pub seed: u64,
+    /// Only extract and match the built-in fingerprint images (the engine check).
+    #[arg(long)]
+    pub engine_only: bool,
+}
 
 fn parse_threshold(s: &str) -> Result<f32, String> {
     match s.trim().parse::<f32>() {
@@ -132,6 +220,29 @@ mod tests {
         assert_eq!(e.threads, Some(2));
         assert_eq!(e.scores, Some(PathBuf::from("s.csv")));
         assert!(Cli::try_parse_from(["jatigi", "eval", "--threads", "0"]).is_err());
+    }
+
+    #[test]
+    fn registry_commands() {
+        let cli = Cli::try_parse_from(["jatigi", "bench", "registry", "--persons", "10000", "--fingers", "2", "--json"]).unwrap();
+        let Command::Bench(BenchCommand::Registry(b)) = cli.command else {
+            panic!("not bench registry")
+        };
+        assert_eq!((b.persons, b.fingers, b.json, b.dir), (10_000, 2, true, None));
+        assert!(Cli::try_parse_from(["jatigi", "bench", "registry", "--fingers", "11"]).is_err());
+        assert!(Cli::try_parse_from(["jatigi", "bench", "registry", "--persons", "0"]).is_err());
+        let cli = Cli::try_parse_from(["jatigi", "audit", "verify", "--store", "r.db"]).unwrap();
+        let Command::Audit(AuditCommand::Verify(a)) = cli.command else {
+            panic!("not audit verify")
+        };
+        assert_eq!(a.store, PathBuf::from("r.db"));
+        assert_eq!(a.passphrase_env, "JATIGI_PASSPHRASE");
+        let cli = Cli::try_parse_from(["jatigi", "registry", "info", "--store", "r.db", "--passphrase-env", "HUB_PASS"]).unwrap();
+        let Command::Registry(RegistryCommand::Info(i)) = cli.command else {
+            panic!("not registry info")
+        };
+        assert_eq!(i.passphrase_env, "HUB_PASS");
+        assert!(Cli::try_parse_from(["jatigi", "audit", "verify"]).is_err());
     }
 
     #[test]

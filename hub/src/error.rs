@@ -5,6 +5,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use jatigi_core::biometrics::{ExtractError, ImageError, TemplateError};
+use jatigi_core::registry::repository::RegistryError;
+use jatigi_core::registry::BreakReason;
+use jatigi_core::store::StoreError;
 use thiserror::Error;
 
 /// An error the program reports to its user and exits on.
@@ -77,8 +80,26 @@ pub enum HubError {
     #[error("the demo could not make a template from {failed} of its {total} built-in images")]
     DemoFailed { failed: usize, total: usize },
 
+    #[error("the demo stopped: {0}")]
+    Demo(String),
+
     #[error("cannot write the output: {}", io_en(.0))]
     Output(io::Error),
+
+    #[error("registry {}: {source}", path.display())]
+    Registry { path: PathBuf, source: RegistryError },
+
+    #[error("the passphrase was expected in the environment variable {var}, which is not set or not valid text: set it (e.g. read -rs {var}; export {var})")]
+    PassphraseMissing { var: String },
+
+    #[error("audit log broken at entry {seq}: {reason}")]
+    AuditBroken { seq: u64, reason: BreakReason },
+
+    #[error("audit log truncated: its last entries were removed (the chain is intact but shorter than its sealed head records)")]
+    AuditTruncated,
+
+    #[error("the benchmark enrolled {found} persons with fingerprints instead of {expected}")]
+    BenchPopulation { expected: usize, found: usize },
 }
 
 impl HubError {
@@ -133,12 +154,26 @@ impl HubError {
             HubError::Threads { threads, .. } => {
                 format!("impossible de lancer {threads} fils d'exécution")
             }
+            HubError::Demo(what) => format!("la démonstration s'est arrêtée : {what}"),
             HubError::DemoFailed { failed, total } => format!(
                 "la démo n'a pas pu créer de gabarit pour {failed} de ses {total} images intégrées"
             ),
             HubError::Output(source) => {
                 format!("impossible d'écrire la sortie : {}", io_fr(source))
             }
+            HubError::Registry { path, source } => {
+                format!("registre {} : {}", path.display(), registry_fr(source))
+            }
+            HubError::PassphraseMissing { var } => format!(
+                "la phrase secrète était attendue dans la variable d'environnement {var}, qui n'est pas définie ou n'est pas du texte : définissez-la (par ex. read -rs {var}; export {var})"
+            ),
+            HubError::AuditBroken { seq, reason } => {
+                format!("journal d'audit rompu à l'entrée {seq} : {}", break_reason_fr(reason))
+            }
+            HubError::AuditTruncated => "journal d'audit tronqué : ses dernières entrées ont été retirées (la chaîne est intacte mais plus courte que ce qu'indique sa tête scellée)".to_string(),
+            HubError::BenchPopulation { expected, found } => format!(
+                "le banc d'essai a enrôlé {found} personnes avec empreintes au lieu de {expected}"
+            ),
         }
     }
 
@@ -185,6 +220,69 @@ fn io_fr(e: &io::Error) -> &'static str {
         io::ErrorKind::IsADirectory => "c'est un dossier, pas un fichier",
         io::ErrorKind::BrokenPipe => "tube fermé",
         _ => "erreur d'entrée-sortie",
+    }
+}
+
+/// French for a break in the audit chain.
+pub fn break_reason_fr(reason: &BreakReason) -> String {
+    match reason {
+        BreakReason::SeqMismatch { found } => format!(
+            "l'entrée {found} s'y trouve à la place : une entrée manque, est en double ou n'est pas à sa place"
+        ),
+        BreakReason::HashMismatch => {
+            "son contenu ne correspond pas à son empreinte : l'entrée a été modifiée".to_string()
+        }
+        BreakReason::BrokenLink => {
+            "elle n'est pas liée à l'entrée précédente : une entrée a été remplacée ou insérée"
+                .to_string()
+        }
+        BreakReason::BadGenesis => {
+            "le journal ne commence pas par la valeur d'origine".to_string()
+        }
+    }
+}
+
+/// French for a registry error (lower-layer detail stays in the English message).
+fn registry_fr(e: &RegistryError) -> String {
+    match e {
+        RegistryError::Store(s) => store_fr(s),
+        RegistryError::Model(m) => m.message_fr(),
+        RegistryError::Id(i) => i.message_fr(),
+        RegistryError::Pin(p) => p.message_fr(),
+        RegistryError::AuditTruncated => "des entrées ont été retirées de la fin du journal d'audit".to_string(),
+        RegistryError::UnknownHousehold(id) => format!("aucun ménage {id}"),
+        RegistryError::UnknownOperator(id) => format!("aucun agent {id}"),
+        RegistryError::InvalidStoredValue { column, row } => {
+            format!("la valeur enregistrée {column} de la ligne {row} n'est pas valide")
+        }
+        _ => "le registre a signalé une erreur (détail dans le message anglais)".to_string(),
+    }
+}
+
+/// French for a store error, by variant.
+fn store_fr(e: &StoreError) -> String {
+    match e {
+        StoreError::WrongKey => "phrase secrète ou clé incorrecte : la clé de la base n'a pas pu être déverrouillée (rien n'a été modifié)".to_string(),
+        StoreError::Tampered { table, column, row } => format!(
+            "une valeur enregistrée dans {table}.{column} (ligne {row}) a échoué au contrôle d'intégrité : elle a été modifiée, endommagée ou déplacée d'une autre ligne"
+        ),
+        StoreError::UnsupportedFormat(v) => format!("une valeur utilise le format de chiffrement {v}, inconnu de cette version : mettez Jatigi à jour"),
+        StoreError::NewerVersion { found, supported } => format!(
+            "cette base a été écrite par une version plus récente de Jatigi (schéma {found}, cette version connaît jusqu'au {supported}) : mettez Jatigi à jour (rien n'a été modifié)"
+        ),
+        StoreError::Corrupt { .. } => "le fichier de la base est endommagé ou n'est pas une base Jatigi : restaurez-le depuis une sauvegarde (rien n'a été modifié)".to_string(),
+        StoreError::NotAStore => "ce fichier est une base de données mais pas une base Jatigi : vérifiez le fichier choisi (rien n'a été modifié)".to_string(),
+        StoreError::ReadOnly => "le fichier de la base ou son dossier est en lecture seule (rien n'a été modifié)".to_string(),
+        StoreError::DiskFull => "le stockage est plein : la dernière modification a été annulée, rien d'enregistré auparavant n'est perdu".to_string(),
+        StoreError::Busy => "la base est utilisée par un autre programme : réessayez dans un instant".to_string(),
+        StoreError::NotFound { path } => format!("aucune base de données à {} : vérifiez le chemin", path.display()),
+        StoreError::AlreadyExists { path } => format!("un fichier existe déjà à {} (rien n'a été modifié)", path.display()),
+        StoreError::CannotOpen { .. } => "le fichier de la base n'a pas pu être ouvert : vérifiez que son dossier existe".to_string(),
+        StoreError::NotPassphraseProtected { provider_id } => format!(
+            "cette base n'est pas protégée par une phrase secrète mais par « {provider_id} » : ouvrez-la sur l'appareil qui l'a créée"
+        ),
+        StoreError::RecordKeyMissing { id } => format!("la clé de l'enregistrement {id} a été effacée : ses données ne peuvent plus être lues"),
+        _ => "erreur de la base de données (détail dans le message anglais)".to_string(),
     }
 }
 

@@ -1,16 +1,21 @@
 //! `jatigi`: the Jatigi command-line program for desktops and servers.
 //!
-//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`. Every error a user can cause
+//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `audit
+//! verify`, `registry info`. Every error a user can cause
 //! ends the program with a one-line message in English and French on stderr and exit code 1
 //! (2 for command-line syntax errors reported by clap).
 
+mod bench;
 mod cli;
 mod demo;
+mod field_demo;
 mod engine;
 mod error;
 mod eval;
 mod fvc;
 mod metrics;
+mod registry;
+mod synth_cmd;
 mod text;
 mod verify;
 
@@ -19,7 +24,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{AuditCommand, BenchCommand, Cli, Command, RegistryCommand};
 use crate::error::HubError;
 
 fn main() -> ExitCode {
@@ -42,7 +47,12 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Extract(args) => verify::extract(args, &mut out)?,
         Command::Match(args) => verify::compare(args, &mut out)?,
         Command::Eval(args) => eval::run(args, &mut out)?,
-        Command::Demo(_) => demo::run(&mut out)?,
+        Command::Demo(args) if args.engine_only => demo::run(&mut out)?,
+        Command::Demo(args) => field_demo::run(args, &mut out)?,
+        Command::Bench(BenchCommand::Registry(args)) => bench::run(args, &mut out)?,
+        Command::Audit(AuditCommand::Verify(args)) => registry::audit_verify(args, &mut out)?,
+        Command::Registry(RegistryCommand::Info(args)) => registry::info(args, &mut out)?,
+        Command::Synth(args) => synth_cmd::run(args, &mut out)?,
     }
     out.flush()?;
     Ok(())

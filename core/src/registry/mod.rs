@@ -11,6 +11,7 @@ pub mod names;
 pub mod pin;
 pub mod record;
 pub mod repository;
+pub mod synthetic;
 
 pub use audit::{
     verify as verify_audit_log, AuditAction, AuditBreak, AuditChain, AuditEntry, AuditError,
