@@ -268,6 +268,7 @@ fn a_slow_scanner_within_the_timeout_still_captures() {
 fn a_scanner_slower_than_the_timeout_times_out_after_its_retries() {
     let t = Timeouts {
         command: Duration::from_millis(150),
+        image: Duration::from_millis(150),
         ..timeouts()
     };
     let bound = command_bound(&t) * 3;
@@ -463,11 +464,17 @@ fn a_second_command_while_one_is_running_is_busy() {
             delay: Duration::from_millis(300),
             ..Faults::default()
         });
+        let before = sim.stats().commands;
         let slow = {
             let scanner = std::sync::Arc::clone(&scanner);
             std::thread::spawn(move || scanner.battery())
         };
-        std::thread::sleep(Duration::from_millis(100));
+        // Once the scanner has the first battery read (answered after 300 ms), ask for
+        // something else.
+        let sent = Instant::now();
+        while sim.stats().commands <= before && sent.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         assert_eq!(scanner.stm_version(), Err(ScannerError::Busy));
         assert!(slow.join().unwrap().is_ok());
     });
