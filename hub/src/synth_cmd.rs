@@ -88,15 +88,24 @@ pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<(), HubError> {
         / (n * f64::from(args.impressions));
     let classes = class_counts(&done);
     let dir = args.output.display();
+    let (fingers, impressions) = (u64::from(args.fingers), u64::from(args.impressions));
     writeln!(
         out,
-        "wrote {} images ({} fingers x {} impressions, seed {}) to {dir} in {} s / {} images écrites ({} doigts x {} impressions, graine {}) dans {dir} en {} s",
-        thousands_en(total), args.fingers, args.impressions, args.seed, decimal_en(seconds, 1),
-        thousands_fr(total), args.fingers, args.impressions, args.seed, decimal_fr(seconds, 1),
+        "wrote {} ({} x {}, seed {}) to {dir} in {} s / {} ({} x {}, graine {}) dans {dir} en {} s",
+        count(total, "image", "images"),
+        count(fingers, "finger", "fingers"),
+        count(impressions, "impression", "impressions"),
+        args.seed,
+        decimal_en(seconds, 1),
+        count_fr(total, "image écrite", "images écrites"),
+        count_fr(fingers, "doigt", "doigts"),
+        count_fr(impressions, "impression", "impressions"),
+        args.seed,
+        decimal_fr(seconds, 1),
     )?;
     writeln!(
         out,
-        "per master / par doigt maître: {} ms; per impression / par impression: {} ms",
+        "time per master / par doigt maître: {} ms; per impression / par impression: {} ms",
         decimal_en(master_ms, 0),
         decimal_en(impression_ms, 1),
     )?;
@@ -110,6 +119,16 @@ pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<(), HubError> {
     }
     writeln!(out, "measure / mesurer: jatigi eval {dir}")?;
     Ok(())
+}
+
+/// `1 finger`, `20 fingers`, with thousands separated as in English.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands_en(n), if n == 1 { one } else { many })
+}
+
+/// The same in French (`1 doigt`, `1 200 doigts`).
+fn count_fr(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands_fr(n), if n <= 1 { one } else { many })
 }
 
 /// The master of a finger beside its first two impressions.
@@ -218,7 +237,10 @@ mod tests {
             assert_eq!((image.width, image.height), (300, 400));
         }
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("wrote 4 images"), "{text}");
+        assert!(
+            text.contains("wrote 4 images (2 fingers x 2 impressions, seed 5)"),
+            "{text}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -123,9 +123,9 @@ pub(crate) struct OrientationModel {
     /// Where the fingertip arcs begin, in units of `shape.top` above the centre.
     pub tip_start: f32,
     pub hump: Option<Hump>,
-    /// Individual waviness: a smooth random angle added everywhere (radians).
-    pub wobble: ValueNoise,
-    pub wobble_amplitude: f32,
+    /// Individual waviness: smooth random angles added everywhere, (field, amplitude in
+    /// radians) per octave.
+    pub wobble: Vec<(ValueNoise, f32)>,
 }
 
 impl OrientationModel {
@@ -141,7 +141,9 @@ impl OrientationModel {
             t -= 0.5 * (y - dy).atan2(x - dx);
         }
         t += self.slope(x, y).atan();
-        t += self.wobble_amplitude * self.wobble.at(x, y);
+        for (noise, amplitude) in &self.wobble {
+            t += amplitude * noise.at(x, y);
+        }
         t.rem_euclid(PI)
     }
 

@@ -5,10 +5,11 @@
 //!
 //! 1. **Master** ([`master`]): a class drawn with natural frequencies, singular points placed
 //!    for that class, a finger silhouette, a ridge orientation field from the zero-pole model
-//!    (Sherlock and Monro 1993, Vizcaya and Gerhardt 1996) with a smooth correction along the
-//!    fingertip, a ridge period map (7.5-11.5 px at 500 dpi, shorter toward the tip), and the
-//!    ridge pattern grown from a few random seeds by iterative oriented Gabor filtering,
-//!    which creates endings and bifurcations at random places.
+//!    (Sherlock and Monro 1993) with smooth corrections (a Vizcaya-Gerhardt-style warp of
+//!    the angle around loop cores, ridges bent along the fingertip, an individual waviness),
+//!    a ridge period map (7.5-11.5 px at 500 dpi, shorter toward the tip), and the ridge
+//!    pattern grown from weak noise by iterative oriented Gabor filtering, which leaves
+//!    endings and bifurcations at random places.
 //! 2. **Impression** ([`impression`]): the master seen through one touch of a 500 dpi optical
 //!    sensor: rotation and translation, plastic skin distortion (Cappelli, Maio and Maltoni
 //!    2001: a close-contact region that does not move, an outer region moved rigidly, a
@@ -51,19 +52,19 @@ use rng::{derive, Rng, ValueNoise};
 pub const MASTER_WIDTH: usize = 336;
 pub const MASTER_HEIGHT: usize = 448;
 
-/// Filtering passes that grow a master's ridges from noise. About 8 passes cover the finger
-/// with ridges; later passes heal defects one by one and line the survivors up along the
-/// places where the flow forces a ridge more or less. 12 passes leave a count like real
-/// fingers (a median of about 35 minutiae found by the extractor in a 300 x 400 impression)
-/// with enough of them at random places; 30 passes leave fewer, more regular ones, and
-/// impostor scores between different masters rise (measured in docs/synth.md).
-const GROWTH_PASSES: usize = 12;
+/// Filtering passes that grow a master's ridges from noise. Two or three passes cover the
+/// finger with short ridges; later passes join them and heal defects one by one, lining the
+/// survivors up along the places where the flow forces a ridge more or less. 16 passes leave
+/// long ridges and a count like real fingers (a median of 34 minutiae found by the extractor
+/// in a 300 x 400 impression, 32 on FVC2002 DB1); 30 passes leave fewer, more regular ones,
+/// and impostor scores between different masters rise (docs/synth.md).
+const GROWTH_PASSES: usize = 16;
 
-/// Amplitude (radians, about 29°) of the random waviness added to every master's
-/// orientation field, on a 64 px lattice. Without it masters of one class differ only by
-/// the placement of their singular points, and their forced minutiae line up alike: impostor
-/// scores between different masters were three times higher at 0.2 rad than at 0.5 rad.
-const WOBBLE: f32 = 0.5;
+/// Random waviness added to every master's orientation field: (lattice spacing in pixels,
+/// amplitude in radians) per octave. Without it masters of one class differ only by the
+/// placement of their singular points and their minutiae sit in like neighbourhoods:
+/// impostor scores between different masters are much higher (docs/synth.md).
+const WOBBLE: [(f32, f32); 2] = [(64.0, 0.5), (32.0, 0.4)];
 
 /// Why a synthetic image could not be written.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -293,8 +294,12 @@ fn orientation_model(class: FingerClass, shape: Shape, rng: &mut Rng) -> Orienta
         tip: rng.range(0.6, 1.0),
         tip_start: rng.range(0.1, 0.4),
         hump,
-        wobble: ValueNoise::new(rng, MASTER_WIDTH, MASTER_HEIGHT, 64.0),
-        wobble_amplitude: WOBBLE,
+        wobble: WOBBLE
+            .iter()
+            .map(|&(spacing, amplitude)| {
+                (ValueNoise::new(rng, MASTER_WIDTH, MASTER_HEIGHT, spacing), amplitude)
+            })
+            .collect(),
     };
     // The warp is about the direction the loop opens in without it (g(α₀) = α₀ keeps it).
     model.core_warp = (0..model.cores.len())
