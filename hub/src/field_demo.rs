@@ -173,7 +173,8 @@ fn run_tablet(dir: &Path, plan: &TabletPlan, bar: &ProgressBar) -> Result<Tablet
         booth.impressions += 1;
         let (person, n) = (booth.person, booth.impressions);
         let master = booth.masters.entry((person, finger)).or_insert_with(|| synth::master(synth::master_seed(person, u64::from(finger))));
-        Some(synth::impression(master, n))
+        // Enrolment captures are careful ones: an operator places the finger and retries.
+        Some(synth::impression_with(master, n, &synth::ImpressionParams::cooperative()))
     };
     let sim = SimulatedScanner::new(source, SimulatorConfig::default());
     let scanner = Scanner::connect(sim.connect(), ScannerConfig::default()).map_err(|e| HubError::Demo(e.to_string()))?;
