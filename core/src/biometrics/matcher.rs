@@ -435,20 +435,24 @@ fn push_pair(pairs: &mut Vec<u64>, root: &[f32], i: usize, j: usize, differ: u32
     }
 }
 
+/// The cells valid in both cylinders, when there are enough of them to compare.
+#[inline(always)]
+fn comparable_cells(ea: &Entry, eb: &Entry) -> Option<Bits> {
+    let mut common = [0u64; WORDS];
+    let mut matchable = 0;
+    for w in 0..WORDS {
+        common[w] = ea.valid[w] & eb.valid[w];
+        matchable += common[w].count_ones();
+    }
+    (matchable >= MIN_MATCHABLE_CELLS).then_some(common)
+}
+
 /// Local similarity of every comparable pair of cylinders (portable bit counts).
 fn local_pairs(a: &[Entry], b: &[Entry], root: &[f32], pairs: &mut Vec<u64>) {
     for (i, ea) in a.iter().enumerate() {
         for j in direction_window(b, ea.theta) {
             let eb = &b[j];
-            let mut common = [0u64; WORDS];
-            let mut matchable = 0;
-            for w in 0..WORDS {
-                common[w] = ea.valid[w] & eb.valid[w];
-                matchable += common[w].count_ones();
-            }
-            if matchable < MIN_MATCHABLE_CELLS {
-                continue;
-            }
+            let Some(common) = comparable_cells(ea, eb) else { continue };
             let (mut differ, mut na, mut nb) = (0u32, 0u32, 0u32);
             for k in 0..ND {
                 for w in 0..WORDS {
@@ -476,15 +480,7 @@ unsafe fn local_pairs_avx512(a: &[Entry], b: &[Entry], root: &[f32], pairs: &mut
         let a_bits: *const u64 = ea.layers.as_ptr().cast();
         for j in direction_window(b, ea.theta) {
             let eb = &b[j];
-            let mut common = [0u64; WORDS];
-            let mut matchable = 0;
-            for w in 0..WORDS {
-                common[w] = ea.valid[w] & eb.valid[w];
-                matchable += common[w].count_ones();
-            }
-            if matchable < MIN_MATCHABLE_CELLS {
-                continue;
-            }
+            let Some(common) = comparable_cells(ea, eb) else { continue };
             let b_bits: *const u64 = eb.layers.as_ptr().cast();
             // SAFETY: `common` holds 4 u64 (256 bits); each layer block holds 24 u64, read
             // as three unaligned 512-bit loads at offsets 0, 8 and 16.
