@@ -4,30 +4,17 @@
 //! `cargo run --release -p jatigi-core --example fit_calibration -- FOLDER[=DPI]...`
 //! Prints the knots to paste into core/src/biometrics/calibration.rs.
 
-use jatigi_core::biometrics::{extract, FingerImage, Matcher, PreparedTemplate};
+mod common;
+
+use jatigi_core::biometrics::{Matcher, PreparedTemplate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut prepared = Vec::new();
-    let mut fingers = Vec::new();
-    for arg in std::env::args().skip(1) {
-        let (folder, dpi) = match arg.split_once('=') {
-            Some((f, d)) => (f.to_string(), d.parse::<u32>()?),
-            None => (arg.clone(), 500),
-        };
-        let mut paths: Vec<_> = std::fs::read_dir(&folder)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "tif")).collect();
-        paths.sort();
-        for p in paths {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            // Folders of one FVC year hold the same volunteers' fingers under the same numbers
-            // (fvc2000 DB1 and DB2 finger 102 is one finger): only different numbers are
-            // certain impostors.
-            let finger = name.split('_').next().unwrap_or_default().to_string();
-            if let Ok(t) = FingerImage::open(&p, dpi).map_err(|e| e.to_string()).and_then(|i| extract(&i).map_err(|e| e.to_string())) {
-                prepared.push(PreparedTemplate::new(&t));
-                fingers.push(finger);
-            }
-        }
-    }
+    // Folders of one FVC year hold the same volunteers' fingers under the same numbers
+    // (fvc2000 DB1 and DB2 finger 102 is one finger): only different numbers are certain
+    // impostors, so a finger is known by its number alone here.
+    let extracted = common::extract_folders(std::env::args().skip(1))?;
+    let prepared: Vec<PreparedTemplate> = extracted.iter().map(|e| PreparedTemplate::new(&e.template)).collect();
+    let fingers: Vec<&str> = extracted.iter().map(|e| e.finger.as_str()).collect();
     let mut matcher = Matcher::new();
     let mut impostor = Vec::new();
     let mut labelled = Vec::new();

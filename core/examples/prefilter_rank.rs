@@ -3,27 +3,13 @@
 //! `cargo run --release -p jatigi-core --example prefilter_rank -- FOLDER[=DPI]...`
 
 use jatigi_core::biometrics::search::SearchCode;
-use jatigi_core::biometrics::{extract, FingerImage};
+mod common;
+
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut codes = Vec::new();
-    let mut labels: Vec<(String, String)> = Vec::new();
-    for arg in std::env::args().skip(1) {
-        let (folder, dpi) = match arg.split_once('=') {
-            Some((f, d)) => (f.to_string(), d.parse::<u32>()?),
-            None => (arg.clone(), 500),
-        };
-        let mut paths: Vec<_> = std::fs::read_dir(&folder)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "tif")).collect();
-        paths.sort();
-        for p in paths {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            let finger = name.split('_').next().unwrap_or_default().to_string();
-            if let Ok(t) = FingerImage::open(&p, dpi).map_err(|e| e.to_string()).and_then(|i| extract(&i).map_err(|e| e.to_string())) {
-                codes.push(SearchCode::new(&t));
-                labels.push((folder.clone(), finger));
-            }
-        }
-    }
+    let extracted = common::extract_folders(std::env::args().skip(1))?;
+    let codes: Vec<SearchCode> = extracted.iter().map(|e| SearchCode::new(&e.template)).collect();
+    let labels: Vec<(&str, &str)> = extracted.iter().map(|e| (e.folder.as_str(), e.finger.as_str())).collect();
     let n = codes.len();
     let mut ranks = Vec::new();
     let start = std::time::Instant::now();
