@@ -4,6 +4,7 @@
 //! → [`PreparedTemplate`] → [`Matcher::compare`] → calibrated score.
 
 pub mod image;
+pub mod iso;
 pub mod params;
 pub mod raster;
 pub mod normalization;
