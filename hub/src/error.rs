@@ -34,6 +34,9 @@ pub enum HubError {
     #[error("the template could not be encoded: {0}")]
     Encode(TemplateError),
 
+    #[error("{} is not a readable ISO/IEC 19794-2:2005 record: {source}", path.display())]
+    Iso { path: PathBuf, source: jatigi_core::biometrics::iso::IsoError },
+
     #[error(
         "bad --dpi value {spec:?}: expected {}a whole number of dots per inch from 250 to 1000 (e.g. {})",
         if *per_folder { "FOLDER=N, N " } else { "" },
@@ -123,6 +126,9 @@ impl HubError {
                 format!("{} n'est pas un gabarit Jatigi valide", path.display())
             }
             HubError::Encode(_) => "le gabarit n'a pas pu être encodé".to_string(),
+            HubError::Iso { path, .. } => {
+                format!("{} n'est pas un enregistrement ISO/IEC 19794-2:2005 lisible", path.display())
+            }
             HubError::DpiSyntax { spec, per_folder } => format!(
                 "valeur --dpi {spec:?} incorrecte : attendu {}un nombre entier de points par pouce de 250 à 1000 (par ex. {})",
                 if *per_folder { "DOSSIER=N, N " } else { "" },

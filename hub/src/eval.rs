@@ -81,7 +81,12 @@ struct Extras {
 /// `jatigi eval`.
 pub fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<(), HubError> {
     let mut folders = if args.folders.is_empty() {
-        fvc::default_folders()?
+        let mut defaults = fvc::default_folders()?;
+        // Only the FVC2002 folders carry `.iso` templates.
+        if args.templates {
+            defaults.retain(|f| f.label.starts_with("fvc2002"));
+        }
+        defaults
     } else {
         fvc::given_folders(&args.folders)
     };
@@ -95,7 +100,8 @@ pub fn run(args: &EvalArgs, out: &mut dyn Write) -> Result<(), HubError> {
     let mut sets = Vec::with_capacity(folders.len());
     let mut offset = 0;
     for folder in folders {
-        let (images, skipped) = fvc::list_images(&folder)?;
+        let extensions: &[&str] = if args.templates { &fvc::TEMPLATE_EXTENSIONS } else { &fvc::IMAGE_EXTENSIONS };
+        let (images, skipped) = fvc::list_files(&folder, extensions)?;
         if !skipped.is_empty() {
             eprintln!(
                 "note: {}: skipped {} image(s) not named FINGER_IMPRESSION (e.g. {}) / ignoré {} image(s) mal nommée(s)",
@@ -267,6 +273,27 @@ fn extract_one(image: &ImageFile) -> Outcome {
         extract_ms: None,
         failure: None,
     };
+    let is_template = image.path.extension().and_then(|e| e.to_str()).is_some_and(|e| fvc::TEMPLATE_EXTENSIONS.iter().any(|t| t.eq_ignore_ascii_case(e)));
+    if is_template {
+        // A template made by another extractor: nothing to extract or time.
+        let read = engine::read_file(&image.path).and_then(|bytes| {
+            jatigi_core::biometrics::iso::read_iso_2005(&bytes)
+                .map_err(|source| HubError::Iso { path: image.path.clone(), source })
+                .and_then(|views| {
+                    let source = jatigi_core::biometrics::iso::IsoError::NoView;
+                    views.into_iter().next().ok_or(HubError::Iso { path: image.path.clone(), source })
+                })
+        });
+        match read {
+            Ok(view) => {
+                outcome.minutiae = Some(view.template.minutiae.len());
+                outcome.template_bytes = view.template.to_bytes().ok().map(|b| b.len());
+                outcome.prepared = Some(PreparedTemplate::new(&view.template));
+            }
+            Err(err) => outcome.failure = Some(failure_reason(&err)),
+        }
+        return outcome;
+    }
     let result = engine::read_file(&image.path)
         .and_then(|bytes| engine::extract_image(&image.path, &bytes, image.dpi));
     match result {
@@ -286,6 +313,7 @@ fn failure_reason(err: &HubError) -> String {
     match err {
         HubError::Image { source, .. } => source.to_string(),
         HubError::Extract { source, .. } => source.to_string(),
+        HubError::Iso { source, .. } => source.to_string(),
         other => other.to_string(),
     }
 }
@@ -511,6 +539,7 @@ mod tests {
             scores: Some(scores.clone()),
             json: true,
             threads: Some(2),
+            templates: false,
         };
         let mut out = Vec::new();
         run(&args, &mut out).unwrap();

@@ -183,12 +183,21 @@ pub enum FileKind {
     Other,
 }
 
-/// Classify a file name.
+/// Extensions of minutiae templates `eval --templates` reads (ISO/IEC 19794-2:2005).
+pub const TEMPLATE_EXTENSIONS: [&str; 1] = ["iso"];
+
+/// Classify a file name as an image.
+#[cfg(test)]
 pub fn classify(file_name: &str) -> FileKind {
+    classify_as(file_name, &IMAGE_EXTENSIONS)
+}
+
+/// Classify a file name, counting files with one of `extensions` as inputs.
+pub fn classify_as(file_name: &str, extensions: &[&str]) -> FileKind {
     let Some((stem, ext)) = file_name.rsplit_once('.') else {
         return FileKind::Other;
     };
-    if stem.is_empty() || !IMAGE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)) {
+    if stem.is_empty() || !extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)) {
         return FileKind::Other;
     }
     match stem.split_once('_') {
@@ -212,7 +221,14 @@ pub struct ImageFile {
 }
 
 /// The images of a folder in sorted file-name order, and the names skipped as badly formed.
+#[cfg(test)]
 pub fn list_images(folder: &Folder) -> Result<(Vec<ImageFile>, Vec<String>), HubError> {
+    list_files(folder, &IMAGE_EXTENSIONS)
+}
+
+/// The input files (those with one of `extensions`) of a folder in sorted file-name order,
+/// and the names skipped as badly formed.
+pub fn list_files(folder: &Folder, extensions: &[&str]) -> Result<(Vec<ImageFile>, Vec<String>), HubError> {
     if !folder.path.exists() {
         return Err(HubError::NoFolder {
             path: folder.path.clone(),
@@ -239,7 +255,7 @@ pub fn list_images(folder: &Folder) -> Result<(Vec<ImageFile>, Vec<String>), Hub
     let mut images = Vec::new();
     let mut skipped = Vec::new();
     for name in names {
-        match classify(&name) {
+        match classify_as(&name, extensions) {
             FileKind::Image { finger, .. } => images.push(ImageFile {
                 path: folder.path.join(&name),
                 finger,
@@ -285,6 +301,14 @@ pub fn pairs<S: AsRef<str>>(fingers: &[S]) -> Vec<Pair> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn templates_mode_counts_iso_files_and_ignores_images() {
+        assert!(matches!(classify_as("101_1.iso", &TEMPLATE_EXTENSIONS), FileKind::Image { .. }));
+        assert_eq!(classify_as("101_1.tif", &TEMPLATE_EXTENSIONS), FileKind::Other);
+        assert_eq!(classify_as("101.iso", &TEMPLATE_EXTENSIONS), FileKind::BadName);
+        assert_eq!(classify("101_1.iso"), FileKind::Other);
+    }
+
     use super::*;
 
     #[test]
