@@ -93,18 +93,7 @@ mod tests {
     use crate::biometrics::params::MAX_MINUTIAE;
     use proptest::prelude::*;
 
-    /// SplitMix64: small, seeded, reproducible everywhere.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    }
+    use crate::registry::synthetic::SplitMix64 as Rng;
 
     fn image(width: usize, height: usize, pixels: Vec<u8>) -> FingerImage {
         FingerImage { width, height, pixels }
@@ -165,8 +154,8 @@ mod tests {
     #[test]
     fn a_32_by_32_image_is_too_small_for_a_finger_but_does_not_panic() {
         // 16 blocks at most: below the smallest finger area, whatever the content.
-        let mut rng = Rng(3);
-        let noise = image(32, 32, (0..32 * 32).map(|_| rng.next() as u8).collect());
+        let mut rng = Rng::new(3);
+        let noise = image(32, 32, (0..32 * 32).map(|_| rng.next_u64() as u8).collect());
         for img in [stripes(32, 32, 9.0, 0.5), noise, image(32, 32, vec![0; 32 * 32])] {
             match run_pipeline(&img) {
                 Err(ExtractError::NoFinger | ExtractError::FingerTooSmall(_)) => {}
@@ -219,12 +208,12 @@ mod tests {
     }
 
     fn render(w: usize, h: usize, content: Content, seed: u64) -> FingerImage {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         match content {
-            Content::Noise => image(w, h, (0..w * h).map(|_| rng.next() as u8).collect()),
+            Content::Noise => image(w, h, (0..w * h).map(|_| rng.next_u64() as u8).collect()),
             Content::Blocks(side) => {
                 let (bw, bh) = (w.div_ceil(side), h.div_ceil(side));
-                let levels: Vec<u8> = (0..bw * bh).map(|_| rng.next() as u8).collect();
+                let levels: Vec<u8> = (0..bw * bh).map(|_| rng.next_u64() as u8).collect();
                 image(w, h, (0..w * h).map(|i| levels[(i / w / side) * bw + (i % w) / side]).collect())
             }
             Content::NoisyStripes { period, theta, noise } => {
@@ -236,8 +225,8 @@ mod tests {
                 // Each spiral point ends one ridge line: a minutia (Larkin and Fletcher).
                 let spirals: Vec<(f32, f32, f32)> = (0..count)
                     .map(|k| {
-                        let x = (rng.next() % w as u64) as f32;
-                        let y = (rng.next() % h as u64) as f32;
+                        let x = (rng.next_u64() % w as u64) as f32;
+                        let y = (rng.next_u64() % h as u64) as f32;
                         (x, y, if k % 2 == 0 { 1.0 } else { -1.0 })
                     })
                     .collect();
@@ -261,7 +250,7 @@ mod tests {
     /// Uniform noise of amplitude ±`amplitude` grey levels, clipped.
     fn add_noise(img: &mut FingerImage, amplitude: u8, rng: &mut Rng) {
         for p in &mut img.pixels {
-            let n = (rng.next() % (2 * amplitude as u64 + 1)) as i32 - amplitude as i32;
+            let n = (rng.next_u64() % (2 * amplitude as u64 + 1)) as i32 - amplitude as i32;
             *p = (*p as i32 + n).clamp(0, 255) as u8;
         }
     }

@@ -68,27 +68,13 @@ mod tests {
         FingerImage::open(&path, 500).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
-    /// SplitMix64: small, seeded, reproducible everywhere.
-    struct Rng(u64);
+    use crate::registry::synthetic::SplitMix64 as Rng;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        fn uniform(&mut self) -> f64 {
-            ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        }
-
-        /// Standard normal (Box-Muller).
-        fn gauss(&mut self) -> f32 {
-            let (u1, u2) = (self.uniform(), self.uniform());
-            ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
-        }
+    /// Standard normal (Box-Muller) from the seeded stream.
+    fn gauss(rng: &mut Rng) -> f32 {
+        let mut uniform = || ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        let (u1, u2) = (uniform(), uniform());
+        ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
     }
 
     /// A 300x300 print: slanted ridges of period 9 px with a minutia every 40 px (a spiral
@@ -98,13 +84,13 @@ mod tests {
     fn print_like(seed: u64) -> FingerImage {
         const SIZE: usize = 300;
         const SPACING: usize = 40;
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut spirals = Vec::new();
         let mut sign = 1.0f32;
         for gy in (SPACING / 2..SIZE).step_by(SPACING) {
             for gx in (SPACING / 2..SIZE).step_by(SPACING) {
-                let jx = (rng.next() % 9) as f32 - 4.0;
-                let jy = (rng.next() % 9) as f32 - 4.0;
+                let jx = (rng.next_u64() % 9) as f32 - 4.0;
+                let jy = (rng.next_u64() % 9) as f32 - 4.0;
                 spirals.push((gx as f32 + jx, gy as f32 + jy, sign));
                 sign = -sign;
             }
@@ -121,7 +107,7 @@ mod tests {
                 for &(sx, sy, s) in &spirals {
                     phase += s * (fy - sy).atan2(fx - sx);
                 }
-                let v = 127.5 + 110.0 * phase.cos() + 5.0 * rng.gauss();
+                let v = 127.5 + 110.0 * phase.cos() + 5.0 * gauss(&mut rng);
                 pixels[y * SIZE + x] = v.round().clamp(0.0, 255.0) as u8;
             }
         }
@@ -188,8 +174,8 @@ mod tests {
 
     /// Gaussian noise of standard deviation `sigma` grey levels, clipped to 0..=255.
     fn with_noise(img: &FingerImage, sigma: f32, seed: u64) -> FingerImage {
-        let mut rng = Rng(seed);
-        let pixels = img.pixels.iter().map(|&p| (p as f32 + sigma * rng.gauss()).round().clamp(0.0, 255.0) as u8).collect();
+        let mut rng = Rng::new(seed);
+        let pixels = img.pixels.iter().map(|&p| (p as f32 + sigma * gauss(&mut rng)).round().clamp(0.0, 255.0) as u8).collect();
         FingerImage { width: img.width, height: img.height, pixels }
     }
 
