@@ -122,6 +122,8 @@ class FakeRegistry : RegistryPort {
         return "KA7Q2M9XB"
     }
 
+    override fun personId(householdId: String, member: Int) = "$householdId/" + member.toString().padStart(2, '0')
+
     override fun identify(samples: Map<Finger, FingerSample>): List<Candidate> = emptyList()
 
     override fun verify(personId: String, samples: Map<Finger, FingerSample>) = MatchResult(0f, false)

@@ -33,13 +33,13 @@ class IntentApiTest {
         assertEquals(ParseResult.Refused(RequestError.MISSING_PERSON_ID), parse(IntentApi.ACTION_VERIFY))
         assertEquals(ParseResult.Refused(RequestError.BAD_PERSON_ID), parse(IntentApi.ACTION_VERIFY, "person_id" to "x'; drop"))
         assertEquals(ParseResult.Refused(RequestError.UNKNOWN_ACTION), parse("org.jatigi.DELETE"))
-        assertEquals(ParseResult.Ok(IntentRequest.Verify("KA7Q2M9XB-02", Lang.EN, "")), parse(IntentApi.ACTION_VERIFY, "person_id" to "ka7q2m9xb-02", "language" to "en"))
+        assertEquals(ParseResult.Ok(IntentRequest.Verify("GAO-7K3M-9QX2-C/02", Lang.EN, "")), parse(IntentApi.ACTION_VERIFY, "person_id" to "gao-7k3m-9qx2-c/02", "language" to "en"))
     }
 
     @Test
     fun `results carry named answers and the single value for ODK and CommCare`() {
-        val (named, single) = IntentResults.extras(IntentOutcome.Verified("KA7Q2M9XB-02", MatchResult(57.25f, true)))
-        assertEquals(mapOf("jatigi_status" to "ok", "person_id" to "KA7Q2M9XB-02", "score" to "57.3", "match" to "yes"), named)
+        val (named, single) = IntentResults.extras(IntentOutcome.Verified("GAO-7K3M-9QX2-C/02", MatchResult(57.25f, true)))
+        assertEquals(mapOf("jatigi_status" to "ok", "person_id" to "GAO-7K3M-9QX2-C/02", "score" to "57.3", "match" to "yes"), named)
         assertEquals("yes", single)
 
         val candidates = (1..7).map { Candidate("P$it", "", it * 10f) }

@@ -20,10 +20,12 @@ class EnrollmentController(
     private val ui: Executor,
     /** Starts or stops the foreground service that keeps the scanner link alive. */
     private val holdScanner: (Boolean) -> Unit = {},
+    /** Where the flow starts: an empty form, or one filled by another app's request. */
+    initial: EnrollState = flow.start(),
     private val onState: (EnrollState) -> Unit,
 ) {
     @Volatile
-    var state: EnrollState = flow.start()
+    var state: EnrollState = initial
         private set
 
     fun dispatch(event: EnrollEvent) = ui.execute { apply(event) }

@@ -91,7 +91,11 @@ sealed interface EnrollState {
 
     data class Saving(val enrollment: Enrollment, val decisions: Map<Int, DuplicateDecision>) : EnrollState
 
-    data class Done(val householdId: String, val enrollment: Enrollment) : EnrollState
+    data class Done(
+        val householdId: String,
+        val enrollment: Enrollment,
+        val decisions: Map<Int, DuplicateDecision> = emptyMap(),
+    ) : EnrollState
 
     data class Failed(val enrollment: Enrollment, val message: Text, val retry: EnrollEffect) : EnrollState
 
@@ -351,7 +355,7 @@ class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val 
         Transition(EnrollState.Saving(e, decisions), listOf(EnrollEffect.Save(e.submission(), decisions)))
 
     private fun onSaving(s: EnrollState.Saving, event: EnrollEvent): Transition = when (event) {
-        is EnrollEvent.Saved -> Transition(EnrollState.Done(event.householdId, s.enrollment), listOf(EnrollEffect.ReleaseScanner))
+        is EnrollEvent.Saved -> Transition(EnrollState.Done(event.householdId, s.enrollment, s.decisions), listOf(EnrollEffect.ReleaseScanner))
         is EnrollEvent.WorkFailed -> Transition(EnrollState.Failed(s.enrollment, event.message, EnrollEffect.Save(s.enrollment.submission(), s.decisions)))
         else -> Transition(s)
     }

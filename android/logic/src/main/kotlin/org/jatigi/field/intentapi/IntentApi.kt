@@ -39,6 +39,7 @@ object IntentApi {
     const val COMMCARE_DATA = "odk_intent_data"
     const val COMMCARE_BUNDLE = "odk_intent_bundle"
 
+    /** Person ids as the core writes them: household id, '/', member number ("GAO-7K3M-9QX2-C/02"). */
     const val MAX_ID_LENGTH = 64
     const val MAX_CALLER_LENGTH = 100
 }
@@ -106,7 +107,7 @@ object IntentRequests {
                 val id = text(IntentApi.EXTRA_PERSON_ID)
                 when {
                     id.isEmpty() -> ParseResult.Refused(RequestError.MISSING_PERSON_ID)
-                    id.length > IntentApi.MAX_ID_LENGTH || !id.all { it.isLetterOrDigit() && it.code < 128 || it == '-' } ->
+                    id.length > IntentApi.MAX_ID_LENGTH || !id.all { it.isLetterOrDigit() && it.code < 128 || it == '-' || it == '/' } ->
                         ParseResult.Refused(RequestError.BAD_PERSON_ID)
                     else -> ParseResult.Ok(IntentRequest.Verify(id.uppercase(), lang, caller))
                 }

@@ -58,6 +58,8 @@ interface RegistryPort {
     fun checkDuplicates(household: HouseholdSubmission): List<MemberCandidates>
     /** Saves the household whole; returns its id. */
     fun save(household: HouseholdSubmission, decisions: Map<Int, DuplicateDecision>): String
+    /** The core's written form of a member's person id. */
+    fun personId(householdId: String, member: Int): String
     fun identify(samples: Map<Finger, FingerSample>): List<Candidate>
     fun verify(personId: String, samples: Map<Finger, FingerSample>): MatchResult
 }
