@@ -33,10 +33,16 @@ class ScannerSessionService : Service() {
             .setContentText(app.t(Msg.SERVICE_TEXT))
             .setOngoing(true)
             .build()
-        if (Build.VERSION.SDK_INT >= 29) {
-            startForeground(NOTIFICATION_ID, notification, ServiceInfo.FOREGROUND_SERVICE_TYPE_CONNECTED_DEVICE)
-        } else {
-            startForeground(NOTIFICATION_ID, notification)
+        try {
+            if (Build.VERSION.SDK_INT >= 29) {
+                startForeground(NOTIFICATION_ID, notification, ServiceInfo.FOREGROUND_SERVICE_TYPE_CONNECTED_DEVICE)
+            } else {
+                startForeground(NOTIFICATION_ID, notification)
+            }
+        } catch (_: SecurityException) {
+            // Android 14 refuses a connected-device service without BLUETOOTH_CONNECT granted:
+            // capture still works while the screen is on; the scanner screen asks for it.
+            stopSelf()
         }
         // Not restarted after a kill: a session cannot be resumed without the operator.
         return START_NOT_STICKY

@@ -18,6 +18,12 @@ import org.jatigi.field.validation.Validation
 class LoginScreen(host: ScreenHost, private val onSignedIn: (Operator) -> Unit) : Screen(host) {
     private var state: LoginState = LoginState.Entering()
     private var busy = false
+    private var typedId: () -> String? = { null }
+
+    override fun saveInput() {
+        val id = typedId() ?: return
+        (state as? LoginState.Entering)?.let { state = it.copy(operatorId = id) }
+    }
 
     override fun build(): View {
         val c = host
@@ -26,6 +32,7 @@ class LoginScreen(host: ScreenHost, private val onSignedIn: (Operator) -> Unit) 
         val entering = state as? LoginState.Entering ?: LoginState.Entering()
         val id = Ui.field(c, t(Msg.LOGIN_OPERATOR_ID), entering.operatorId, Ui.PLAIN)
         val pin = Ui.field(c, t(Msg.LOGIN_PIN), "", Ui.PIN)
+        typedId = { id.text.toString() }
         col.addView(id, Ui.wide())
         col.addView(pin, Ui.wide())
         entering.message?.let { col.addView(Ui.text(c, it.render(app.settings.lang), Ui.ERROR, bold = true)) }

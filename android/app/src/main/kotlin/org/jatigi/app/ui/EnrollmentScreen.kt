@@ -45,7 +45,14 @@ class EnrollmentScreen(
             is EnrollState.Done -> onFinished(state)
             EnrollState.Cancelled -> onFinished(null)
             else -> {
-                if (state is EnrollState.Form) draft = state.draft
+                if (state is EnrollState.Form) {
+                    collect = {} // the reducer's cleaned draft wins over the views
+                    draft = state.draft
+                }
+                if (state is EnrollState.Review && state.supervisorFor == null) {
+                    readers.clear() // a finished or dismissed supervisor panel starts empty next time
+                    typed.keys.removeAll { it.startsWith("supervisor") }
+                }
                 refresh()
             }
         }
@@ -71,6 +78,21 @@ class EnrollmentScreen(
     override fun onHide() {
         polling = false
         app.removeScannerListener(scannerListener)
+    }
+
+    // Text typed outside the form (exception reason, supervisor panel), kept across rebuilds.
+    private val typed = HashMap<String, String>()
+    private val readers = mutableListOf<() -> Unit>()
+
+    private fun kept(key: String, field: EditText): EditText {
+        field.setText(typed[key] ?: "")
+        readers += { typed[key] = field.text.toString() }
+        return field
+    }
+
+    override fun saveInput() {
+        collect()
+        readers.forEach { it() }
     }
 
     override fun onBack(): Boolean {
@@ -101,6 +123,7 @@ class EnrollmentScreen(
     override fun build(): View {
         qualityBar = null
         collect = {}
+        readers.clear()
         val col = Ui.column(host)
         when (val s = controller.state) {
             is EnrollState.Form -> form(col, s)
@@ -233,7 +256,7 @@ class EnrollmentScreen(
 
         right.addView(Ui.button(c, t(Msg.CAPTURE_BUTTON), enabled = !s.busy) { controller.dispatch(EnrollEvent.CaptureRequested) }, Ui.wide())
         right.addView(Ui.text(c, t(Msg.CAPTURE_EXCEPTION), bold = true))
-        val reason: EditText = Ui.field(c, t(Msg.CAPTURE_REASON), "", Ui.PLAIN)
+        val reason: EditText = kept("reason-${s.member}-${s.finger}", Ui.field(c, t(Msg.CAPTURE_REASON), "", Ui.PLAIN))
         right.addView(reason, Ui.wide())
         for (kind in ExceptionKind.entries) {
             val enabled = !s.busy && (kind != ExceptionKind.UNABLE_TO_CAPTURE || s.unableOffered)
@@ -277,9 +300,9 @@ class EnrollmentScreen(
 
     private fun supervisorPanel(col: LinearLayout) {
         val c = host
-        val id = Ui.field(c, t(Msg.REVIEW_SUPERVISOR_ID), "", Ui.PLAIN)
-        val pin = Ui.field(c, t(Msg.REVIEW_SUPERVISOR_PIN), "", Ui.PIN)
-        val reason = Ui.field(c, t(Msg.REVIEW_OVERRIDE_REASON), "", Ui.PLAIN)
+        val id = kept("supervisor-id", Ui.field(c, t(Msg.REVIEW_SUPERVISOR_ID), "", Ui.PLAIN))
+        val pin = kept("supervisor-pin", Ui.field(c, t(Msg.REVIEW_SUPERVISOR_PIN), "", Ui.PIN))
+        val reason = kept("supervisor-reason", Ui.field(c, t(Msg.REVIEW_OVERRIDE_REASON), "", Ui.PLAIN))
         listOf(id, pin, reason).forEach { col.addView(it, Ui.wide()) }
         col.addView(Ui.panes(c,
             Ui.button(c, t(Msg.REVIEW_CONFIRM_OVERRIDE)) {

@@ -18,6 +18,8 @@ abstract class Screen(val host: ScreenHost) {
     abstract fun build(): View
     open fun onShow() {}
     open fun onHide() {}
+    /** Keeps what was typed before the views are rebuilt (state change or rotation). */
+    open fun saveInput() {}
     /** True when the screen handled Back itself. */
     open fun onBack(): Boolean = false
     fun refresh() = host.refresh(this)
@@ -51,12 +53,18 @@ abstract class ScreenHost : Activity() {
     }
 
     fun refresh(screen: Screen) {
-        if (screen === current && !isFinishing) setContentView(screen.build())
+        if (screen === current && !isFinishing) {
+            screen.saveInput()
+            setContentView(screen.build())
+        }
     }
 
     override fun onConfigurationChanged(newConfig: Configuration) {
         super.onConfigurationChanged(newConfig)
-        current?.let { setContentView(it.build()) }
+        current?.let {
+            it.saveInput()
+            setContentView(it.build())
+        }
     }
 
     override fun onDestroy() {
