@@ -13,6 +13,7 @@ import org.jatigi.field.ports.ConsentMethod
 import org.jatigi.field.ports.ConsentRecord
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.ExceptionKind
+import org.jatigi.field.ports.FacePhoto
 import org.jatigi.field.ports.Finger
 import org.jatigi.field.ports.FingerResult
 import org.jatigi.field.ports.MemberCandidates
@@ -152,6 +153,34 @@ class EnrollmentFlowTest {
         assertEquals(2, consent.member)
         assertTrue(consent.enrollment.biometrics.getValue(1).fingers.isEmpty())
         assertTrue(consent.enrollment.submission().samples().isEmpty())
+    }
+
+    @Test
+    fun `a face photo is kept with consent and dropped with a withdrawal`() {
+        val jpeg = FacePhoto(byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte(), 0xE0.toByte(), 1, 2))
+        val run = capturing().on(EnrollEvent.FacePhotoTaken(1, FacePhoto(byteArrayOf(1, 2, 3, 4))))
+        assertEquals(Msg.ERR_PHOTO_NOT_JPEG, run.at<EnrollState.Capture>().feedback?.msg)
+        run.on(EnrollEvent.FacePhotoTaken(1, jpeg))
+        assertEquals(listOf(jpeg), run.at<EnrollState.Capture>().enrollment.submission().photos())
+
+        run.on(EnrollEvent.ConsentRefused(ConsentMethod.VERBAL))
+        assertTrue(run.at<EnrollState.Consent>().enrollment.submission().photos().isEmpty())
+    }
+
+    @Test
+    fun `a failed save can be retried without losing the household`() {
+        val run = capturing()
+            .capture(CaptureOutcome.Captured(sample(80))).capture(CaptureOutcome.Captured(sample(80)))
+            .on(EnrollEvent.ConsentRefused(ConsentMethod.VERBAL), EnrollEvent.DuplicatesFound(emptyList()))
+        run.on(EnrollEvent.WorkFailed(org.jatigi.field.text.Text(Msg.ERR_CORE, "disk full")))
+        assertEquals(Msg.ERR_CORE, run.at<EnrollState.Failed>().message.msg)
+        run.on(EnrollEvent.Retry)
+        run.at<EnrollState.Saving>()
+        val saves = run.effects.filterIsInstance<EnrollEffect.Save>()
+        assertEquals(2, saves.size)
+        assertEquals(2, saves.last().submission.samples().size)
+        run.on(EnrollEvent.Saved("GAO-7K3M-9QX2-C"))
+        assertEquals("GAO-7K3M-9QX2-C", run.at<EnrollState.Done>().householdId)
     }
 
     @Test

@@ -58,6 +58,13 @@ class ScannerSessionTest {
     }
 
     @Test
+    fun `a capture before any connect connects first without waiting`() {
+        assertInstanceOf(CaptureOutcome.Captured::class.java, session.capture(Finger.LEFT_THUMB))
+        assertEquals(1, scanner.connects)
+        assertTrue(sleeper.sleeps.isEmpty())
+    }
+
+    @Test
     fun `a low battery warns and lets the capture go on`() {
         scanner.batteryPercent = 15
         session.connect()

@@ -1,11 +1,13 @@
 package org.jatigi.app.ui
 
+import android.app.Activity
 import android.os.Handler
 import android.os.Looper
 import android.view.View
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.TextView
+import org.jatigi.app.files.PhotoCapture
 import org.jatigi.app.service.ScannerSessionService
 import org.jatigi.field.enrollment.EnrollEvent
 import org.jatigi.field.enrollment.EnrollState
@@ -15,6 +17,7 @@ import org.jatigi.field.enrollment.ScannerLink
 import org.jatigi.field.ports.ConsentMethod
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.ExceptionKind
+import org.jatigi.field.ports.FacePhoto
 import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Relation
@@ -264,10 +267,19 @@ class EnrollmentScreen(
                 controller.dispatch(EnrollEvent.ExceptionChosen(kind, reason.text.toString()))
             }, Ui.wide())
         }
+        right.addView(Ui.button(c, t(Msg.CAPTURE_FACE_PHOTO), enabled = !s.busy) { facePhoto(s.member) }, Ui.wide())
         right.addView(Ui.button(c, t(Msg.CAPTURE_WITHDRAW)) {
             host.confirm(t(Msg.CAPTURE_WITHDRAW) + " ?") { controller.dispatch(EnrollEvent.ConsentRefused(ConsentMethod.VERBAL)) }
         }, Ui.wide())
         col.addView(Ui.panes(c, left, right))
+    }
+
+    /** The system camera app takes the photo; it is read once from the private cache and deleted. */
+    private fun facePhoto(member: Int) {
+        host.launch(PhotoCapture.intent(host)) { result, _ ->
+            val jpeg = if (result == Activity.RESULT_OK) PhotoCapture.take(host) else null
+            if (jpeg != null) controller.dispatch(EnrollEvent.FacePhotoTaken(member, FacePhoto(jpeg)))
+        }
     }
 
     // ---- duplicate review ------------------------------------------------------------

@@ -4,6 +4,7 @@ import org.jatigi.field.ports.ConsentMethod
 import org.jatigi.field.ports.ConsentRecord
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.ExceptionKind
+import org.jatigi.field.ports.FacePhoto
 import org.jatigi.field.ports.Finger
 import org.jatigi.field.ports.FingerResult
 import org.jatigi.field.ports.FingerSample
@@ -111,6 +112,7 @@ sealed interface EnrollEvent {
     data class CaptureFinished(val member: Int, val finger: Finger, val outcome: CaptureOutcome) : EnrollEvent
     data class ScannerChanged(val status: ScannerStatus) : EnrollEvent
     data class ExceptionChosen(val kind: ExceptionKind, val reason: String) : EnrollEvent
+    data class FacePhotoTaken(val member: Int, val photo: FacePhoto) : EnrollEvent
     data class DuplicatesFound(val candidates: List<MemberCandidates>) : EnrollEvent
     data class SamePersonChosen(val member: Int, val personId: String) : EnrollEvent
     data class NotDuplicateChosen(val member: Int) : EnrollEvent
@@ -210,6 +212,14 @@ class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val 
                 event.kind == ExceptionKind.UNABLE_TO_CAPTURE && !s.unableOffered ->
                     Transition(s.copy(feedback = Text(Msg.ERR_UNABLE_NOT_YET, plan.noFinger.limit)))
                 else -> advance(s, FingerResult.Exception(event.kind, reason))
+            }
+        }
+        is EnrollEvent.FacePhotoTaken -> when {
+            event.member != s.member -> Transition(s)
+            !event.photo.isJpeg() -> Transition(s.copy(feedback = Text(Msg.ERR_PHOTO_NOT_JPEG)))
+            else -> {
+                val b = s.enrollment.biometrics[s.member] ?: MemberBiometrics()
+                Transition(s.copy(enrollment = s.enrollment.with(s.member, b.copy(photo = event.photo)), feedback = Text(Msg.PHOTO_SAVED)))
             }
         }
         // Withdrawn during capture: the fingers already taken are dropped with the consent.

@@ -65,10 +65,19 @@ sealed interface FingerResult {
     data class Exception(val kind: ExceptionKind, val reason: String) : FingerResult
 }
 
-/** A member's consent and fingers. */
+/** A face photo from the system camera. Compared by identity; toString shows the size only. */
+class FacePhoto(val jpeg: ByteArray) {
+    /** JPEG files start with the SOI marker and another marker (FF D8 FF). */
+    fun isJpeg(): Boolean = jpeg.size > 3 && jpeg[0] == 0xFF.toByte() && jpeg[1] == 0xD8.toByte() && jpeg[2] == 0xFF.toByte()
+
+    override fun toString() = "FacePhoto(${jpeg.size} bytes)"
+}
+
+/** A member's consent, fingers and face photo. */
 data class MemberBiometrics(
     val consent: ConsentRecord? = null,
     val fingers: Map<Finger, FingerResult> = emptyMap(),
+    val photo: FacePhoto? = null,
 )
 
 /**
@@ -84,11 +93,13 @@ class HouseholdSubmission private constructor(
         fun of(draft: HouseholdDraft, biometrics: Map<Int, MemberBiometrics>): HouseholdSubmission {
             val kept = draft.members.associate { m ->
                 val b = biometrics[m.number] ?: MemberBiometrics()
-                m.number to if (b.consent is ConsentRecord.Given) b else b.copy(fingers = emptyMap())
+                m.number to if (b.consent is ConsentRecord.Given) b else b.copy(fingers = emptyMap(), photo = null)
             }
             return HouseholdSubmission(draft, kept)
         }
     }
+
+    fun photos(): List<FacePhoto> = biometrics.values.mapNotNull { it.photo }
 
     /** Every sample in the submission, for checks and tests. */
     fun samples(): List<FingerSample> = biometrics.values.flatMap { b ->

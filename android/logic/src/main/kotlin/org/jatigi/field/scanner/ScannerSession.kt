@@ -88,9 +88,13 @@ class ScannerSession(
      * reconnecting under the [ReconnectPolicy], then the capture is asked again once.
      */
     fun capture(finger: Finger): CaptureOutcome {
-        if (info == null || status == ScannerStatus.Lost) {
-            if (!recover()) return CaptureOutcome.ScannerLost
+        // Never connected: connect straight away; connected before and lost: the reconnect policy.
+        val ready = when {
+            info == null -> connect() == null || recover()
+            status == ScannerStatus.Lost -> recover()
+            else -> true
         }
+        if (!ready) return CaptureOutcome.ScannerLost
         val reading = readBattery()
         if (reading != null && battery.levelOf(reading.percent) == BatteryLevel.TOO_LOW) {
             return CaptureOutcome.BatteryTooLow(reading.percent)

@@ -156,6 +156,9 @@ enum class Msg(val fr: String, val en: String) {
     EXC_INJURED("Doigt blessé ou bandé", "Finger injured or bandaged"),
     EXC_UNABLE_TO_CAPTURE("Impossible à capturer", "Unable to capture"),
     CAPTURE_REASON("Raison (obligatoire)", "Reason (required)"),
+    CAPTURE_FACE_PHOTO("Photo du visage", "Face photo"),
+    PHOTO_SAVED("Photo enregistrée.", "Photo saved."),
+    ERR_PHOTO_NOT_JPEG("La photo n'est pas une image JPEG : reprenez-la.", "The photo is not a JPEG image: take it again."),
     CAPTURE_WITHDRAW("La personne retire son consentement", "The person withdraws consent"),
     ERR_EXCEPTION_REASON("Une raison est obligatoire.", "A reason is required."),
     ERR_UNABLE_NOT_YET(
