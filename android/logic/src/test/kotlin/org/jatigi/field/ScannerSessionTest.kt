@@ -12,7 +12,10 @@ import org.jatigi.field.scanner.ScannerAddress
 import org.jatigi.field.scanner.BluetoothPermissions
 import org.jatigi.field.scanner.ScannerSession
 import org.jatigi.field.scanner.ScannerStatus
+import org.jatigi.field.scanner.failureText
+import org.jatigi.field.scanner.outcomeText
 import org.jatigi.field.text.Lang
+import org.jatigi.field.text.Msg
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertInstanceOf
@@ -103,6 +106,14 @@ class ScannerSessionTest {
         assertEquals(QualityBand.EXCELLENT, QualityBand.of(100))
         assertEquals("Qualité 63 : bonne", QualityFeedback.of(63).text.render(Lang.FR))
         assertEquals("No finger", QualityFeedback.of(null).text.render(Lang.EN))
+    }
+
+    @Test
+    fun `scanner failures tell the operator what to do`() {
+        assertEquals("The scanner does not answer. Turn it off and on, then try again.", failureText(ScannerFailure.Timeout).render(Lang.EN))
+        assertEquals(Msg.SCANNER_LOST, outcomeText(CaptureOutcome.ScannerLost)?.msg)
+        assertEquals(Msg.SCANNER_TRIGGER_STUCK, outcomeText(CaptureOutcome.Failed(ScannerFailure.TriggerStuck))?.msg)
+        assertNull(outcomeText(CaptureOutcome.Captured(sample(70))))
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Relation
 import org.jatigi.field.scanner.CaptureOutcome
 import org.jatigi.field.scanner.QualityFeedback
+import org.jatigi.field.scanner.outcomeText
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
 
@@ -127,7 +128,7 @@ private class CalloutCaptureScreen(private val activity: IntentApiActivity, priv
                 if (index >= fingers.size) decide()
             }, Ui.wide())
         } else {
-            col.addView(Ui.text(c, t(if (request is IntentRequest.Verify) Msg.CHECKING else Msg.CHECKING)))
+            col.addView(Ui.text(c, t(if (request is IntentRequest.Verify) Msg.INTENT_COMPARING else Msg.INTENT_SEARCHING)))
             message?.let { col.addView(Ui.text(c, it.render(app.settings.lang), Ui.ERROR)) }
         }
         col.addView(Ui.button(c, t(Msg.CANCEL)) { activity.finishWith(IntentOutcome.Cancelled) }, Ui.wide())
@@ -142,17 +143,12 @@ private class CalloutCaptureScreen(private val activity: IntentApiActivity, priv
             val outcome = session.capture(finger)
             app.ui.execute {
                 busy = false
-                when (outcome) {
-                    is CaptureOutcome.Captured -> {
-                        samples[finger] = outcome.sample
-                        message = QualityFeedback.of(outcome.sample.quality).text
-                        index++
-                    }
-                    CaptureOutcome.NoFinger -> message = Text(Msg.QUALITY_NO_FINGER)
-                    is CaptureOutcome.PoorQuality -> message = Text(Msg.QUALITY_POOR, outcome.quality)
-                    is CaptureOutcome.BatteryTooLow -> message = Text(Msg.BATTERY_TOO_LOW, outcome.percent)
-                    CaptureOutcome.ScannerLost -> message = Text(Msg.SCANNER_LOST)
-                    is CaptureOutcome.Failed -> message = Text(Msg.SCANNER_ERROR, outcome.failure.toString())
+                if (outcome is CaptureOutcome.Captured) {
+                    samples[finger] = outcome.sample
+                    message = QualityFeedback.of(outcome.sample.quality).text
+                    index++
+                } else {
+                    message = outcomeText(outcome)
                 }
                 refresh()
                 if (index >= fingers.size) decide()

@@ -8,6 +8,7 @@ import org.jatigi.field.login.LoginState
 import org.jatigi.field.ports.Operator
 import org.jatigi.field.scanner.BatteryLevel
 import org.jatigi.field.scanner.ScannerStatus
+import org.jatigi.field.scanner.failureText
 import org.jatigi.field.settings.Settings
 import org.jatigi.field.text.Lang
 import org.jatigi.field.text.Msg
@@ -184,7 +185,7 @@ class ScannerScreen(host: ScreenHost) : Screen(host) {
         app.worker.execute {
             val failure = session.connect()
             app.ui.execute {
-                problem = failure?.let { t(Msg.SCANNER_ERROR, it.toString()) }
+                problem = failure?.let { failureText(it).render(app.settings.lang) }
                 refresh()
             }
         }

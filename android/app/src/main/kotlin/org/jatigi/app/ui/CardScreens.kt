@@ -11,6 +11,7 @@ import org.jatigi.field.card.VerifyState
 import org.jatigi.field.ports.CardVerdict
 import org.jatigi.field.ports.IssuedCard
 import org.jatigi.field.scanner.CaptureOutcome
+import org.jatigi.field.scanner.outcomeText
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
 
@@ -95,13 +96,11 @@ class VerifyCardScreen(host: ScreenHost) : Screen(host) {
         val session = app.scanner
         app.worker.execute {
             val event = try {
-                when (val outcome = session.capture(finger)) {
-                    is CaptureOutcome.Captured -> VerifyEvent.MatchDone(app.cards.verifyMember(householdId, member, finger, outcome.sample))
-                    CaptureOutcome.NoFinger -> VerifyEvent.Failed(Text(Msg.QUALITY_NO_FINGER))
-                    is CaptureOutcome.PoorQuality -> VerifyEvent.Failed(Text(Msg.QUALITY_POOR, outcome.quality))
-                    is CaptureOutcome.BatteryTooLow -> VerifyEvent.Failed(Text(Msg.BATTERY_TOO_LOW, outcome.percent))
-                    CaptureOutcome.ScannerLost -> VerifyEvent.Failed(Text(Msg.SCANNER_LOST))
-                    is CaptureOutcome.Failed -> VerifyEvent.Failed(Text(Msg.SCANNER_ERROR, outcome.failure.toString()))
+                val outcome = session.capture(finger)
+                if (outcome is CaptureOutcome.Captured) {
+                    VerifyEvent.MatchDone(app.cards.verifyMember(householdId, member, finger, outcome.sample))
+                } else {
+                    VerifyEvent.Failed(outcomeText(outcome) ?: Text(Msg.SCANNER_LOST))
                 }
             } catch (e: RuntimeException) {
                 VerifyEvent.Failed(Text(Msg.ERR_CORE, e.message ?: ""))

@@ -18,6 +18,7 @@ import org.jatigi.field.scanner.BatteryLevel
 import org.jatigi.field.scanner.CaptureOutcome
 import org.jatigi.field.scanner.NoFingerPolicy
 import org.jatigi.field.scanner.ScannerStatus
+import org.jatigi.field.scanner.failureText
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
 import org.jatigi.field.validation.FieldError
@@ -267,7 +268,7 @@ class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val 
         }
         is CaptureOutcome.BatteryTooLow -> Transition(s.copy(batteryWarning = Text(Msg.BATTERY_TOO_LOW, outcome.percent), feedback = Text(Msg.BATTERY_TOO_LOW, outcome.percent)))
         CaptureOutcome.ScannerLost -> Transition(s.copy(link = ScannerLink.LOST, feedback = Text(Msg.SCANNER_LOST)))
-        is CaptureOutcome.Failed -> Transition(s.copy(feedback = Text(Msg.SCANNER_ERROR, outcome.failure.toString())))
+        is CaptureOutcome.Failed -> Transition(s.copy(feedback = failureText(outcome.failure)))
     }
 
     private fun onScanner(s: EnrollState.Capture, status: ScannerStatus): EnrollState.Capture = when (status) {

@@ -1,5 +1,6 @@
 package org.jatigi.field.scanner
 
+import org.jatigi.field.ports.ScannerFailure
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
 
@@ -67,6 +68,28 @@ data class QualityFeedback(val quality: Int?, val band: QualityBand) {
     companion object {
         fun of(quality: Int?) = QualityFeedback(quality?.coerceIn(0, 100), QualityBand.of(quality))
     }
+}
+
+/** What the operator reads when the scanner reports [failure]: what to do, not what broke. */
+fun failureText(failure: ScannerFailure): Text = when (failure) {
+    ScannerFailure.Disconnected, ScannerFailure.NotConnected -> Text(Msg.SCANNER_LOST)
+    ScannerFailure.Timeout -> Text(Msg.SCANNER_TIMEOUT)
+    ScannerFailure.Busy -> Text(Msg.SCANNER_BUSY)
+    ScannerFailure.NoFinger -> Text(Msg.QUALITY_NO_FINGER)
+    ScannerFailure.TriggerStuck -> Text(Msg.SCANNER_TRIGGER_STUCK)
+    is ScannerFailure.LowBattery -> Text(Msg.BATTERY_TOO_LOW, failure.percent)
+    is ScannerFailure.PoorQuality -> Text(Msg.QUALITY_POOR, failure.quality)
+    is ScannerFailure.Other -> Text(Msg.SCANNER_ERROR, failure.detail)
+}
+
+/** What the operator reads for a capture that gave no sample; null for a capture that did. */
+fun outcomeText(outcome: CaptureOutcome): Text? = when (outcome) {
+    is CaptureOutcome.Captured -> null
+    CaptureOutcome.NoFinger -> Text(Msg.QUALITY_NO_FINGER)
+    is CaptureOutcome.PoorQuality -> Text(Msg.QUALITY_POOR, outcome.quality)
+    is CaptureOutcome.BatteryTooLow -> Text(Msg.BATTERY_TOO_LOW, outcome.percent)
+    CaptureOutcome.ScannerLost -> Text(Msg.SCANNER_LOST)
+    is CaptureOutcome.Failed -> failureText(outcome.failure)
 }
 
 /** Bonded scanner identity from its Bluetooth address (scanner protocol facts, "Link and pairing"). */

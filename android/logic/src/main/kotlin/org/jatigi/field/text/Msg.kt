@@ -63,6 +63,9 @@ enum class Msg(val fr: String, val en: String) {
         "Scanner lost. Check that it is on and within 5 metres, then try again.",
     ),
     SCANNER_ERROR("Erreur du lecteur : %1\$s", "Scanner error: %1\$s"),
+    SCANNER_TIMEOUT("Le lecteur ne répond pas. Éteignez-le, rallumez-le, puis réessayez.", "The scanner does not answer. Turn it off and on, then try again."),
+    SCANNER_BUSY("Le lecteur est occupé : attendez un instant.", "The scanner is busy: wait a moment."),
+    SCANNER_TRIGGER_STUCK("Le bouton du lecteur reste enfoncé : utilisez le bouton de l'écran.", "The scanner's button is stuck: use the button on the screen."),
     BATTERY_LOW("Batterie du lecteur faible (%1\$d %%) : rechargez-le bientôt.", "Scanner battery low (%1\$d %%): charge it soon."),
     BATTERY_TOO_LOW(
         "Batterie du lecteur trop faible (%1\$d %%) : rechargez-le avant de continuer.",
@@ -259,6 +262,8 @@ enum class Msg(val fr: String, val en: String) {
     INTENT_IDENTIFY("Identification demandée par %1\$s", "Identification requested by %1\$s"),
     INTENT_VERIFY("Vérification de %2\$s demandée par %1\$s", "Verification of %2\$s requested by %1\$s"),
     INTENT_REFUSED("Demande refusée : %1\$s", "Request refused: %1\$s"),
+    INTENT_SEARCHING("Recherche de la personne sur la tablette…", "Searching for the person on the tablet…"),
+    INTENT_COMPARING("Comparaison avec la personne enregistrée…", "Comparing with the enrolled person…"),
     INTENT_RETURN("Retour à %1\$s", "Back to %1\$s"),
     INTENT_OTHER_APP("une autre application", "another app"),
 }
