@@ -1,6 +1,10 @@
 package org.jatigi.field
 
 import java.io.File
+import org.jatigi.field.ports.ExceptionKind
+import org.jatigi.field.ports.Finger
+import org.jatigi.field.ports.Relation
+import org.jatigi.field.text.Labels
 import org.jatigi.field.text.Lang
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Strings
@@ -32,6 +36,14 @@ class StringsTest {
         assertEquals("Scanner battery low (15 %): charge it soon.", Strings.get(Lang.EN, Msg.BATTERY_LOW, 15))
         assertEquals(Lang.FR, Lang.of(null))
         assertEquals(Lang.EN, Lang.of("en-GB"))
+    }
+
+    @Test
+    fun `every finger, relation and exception has a label`() {
+        Finger.entries.forEach { Labels.finger(it) }
+        Relation.entries.forEach { Labels.relation(it) }
+        ExceptionKind.entries.forEach { Labels.exception(it) }
+        assertEquals("pouce gauche", Strings.get(Lang.FR, Labels.finger(Finger.LEFT_THUMB)))
     }
 
     /** The Android resource files mirror the enum, so the APK's own texts say the same. */

@@ -24,6 +24,7 @@ import org.jatigi.field.ports.Relation
 import org.jatigi.field.scanner.CaptureOutcome
 import org.jatigi.field.scanner.QualityFeedback
 import org.jatigi.field.scanner.outcomeText
+import org.jatigi.field.text.Labels
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
 
@@ -119,7 +120,7 @@ private class CalloutCaptureScreen(private val activity: IntentApiActivity, priv
         col.addView(Ui.title(c, heading))
         val finger = fingers.getOrNull(index)
         if (finger != null) {
-            col.addView(Ui.text(c, t(Msg.valueOf("FINGER_" + finger.name)), bold = true))
+            col.addView(Ui.text(c, t(Labels.finger(finger)), bold = true))
             message?.let { col.addView(Ui.text(c, it.render(app.settings.lang), bold = true)) }
             col.addView(Ui.button(c, t(Msg.CAPTURE_BUTTON), enabled = !busy) { capture(finger) }, Ui.wide())
             col.addView(Ui.button(c, t(Msg.CAPTURE_EXCEPTION), enabled = !busy) {

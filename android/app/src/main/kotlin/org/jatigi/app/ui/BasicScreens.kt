@@ -195,6 +195,11 @@ class ScannerScreen(host: ScreenHost) : Screen(host) {
 class SettingsScreen(host: ScreenHost) : Screen(host) {
     private var draft: Settings = app.settings
     private var message: Text? = null
+    private var typedSite: () -> String? = { null }
+
+    override fun saveInput() {
+        typedSite()?.let { draft = draft.copy(siteCode = it.trim()) }
+    }
 
     override fun onBack(): Boolean {
         host.show(HomeScreen(host))
@@ -212,10 +217,11 @@ class SettingsScreen(host: ScreenHost) : Screen(host) {
         }, Ui.wide())
         col.addView(Ui.text(c, t(Msg.SETTINGS_SITE), bold = true))
         val site = Ui.field(c, t(Msg.SETTINGS_SITE), draft.siteCode, Ui.PLAIN)
+        typedSite = { site.text.toString() }
         col.addView(site, Ui.wide())
         col.addView(Ui.text(c, t(Msg.SETTINGS_FOUR_FINGERS), bold = true))
         col.addView(Ui.choices(c, listOf(true to t(Msg.YES), false to t(Msg.NO)), draft.fourFingers) {
-            draft = draft.copy(fourFingers = it, siteCode = site.text.toString())
+            draft = draft.copy(fourFingers = it)
             refresh()
         }, Ui.wide())
         message?.let { col.addView(Ui.text(c, it.render(app.settings.lang), if (it.msg == Msg.SETTINGS_SAVED) Ui.OK else Ui.ERROR)) }

@@ -24,6 +24,7 @@ import org.jatigi.field.ports.Relation
 import org.jatigi.field.ports.Sex
 import org.jatigi.field.scanner.QualityFeedback
 import org.jatigi.field.scanner.ScannerStatus
+import org.jatigi.field.text.Labels
 import org.jatigi.field.text.Msg
 import org.jatigi.field.validation.Validation
 
@@ -80,6 +81,7 @@ class EnrollmentScreen(
 
     override fun onHide() {
         polling = false
+        ScannerSessionService.hold(host, false)
         app.removeScannerListener(scannerListener)
     }
 
@@ -184,7 +186,7 @@ class EnrollmentScreen(
             col.addView(Ui.panes(c, year, age))
             col.addView(phone, Ui.wide())
             col.addView(Ui.text(c, t(Msg.FORM_RELATION)))
-            val relations = Relation.entries.map { it to t(Msg.valueOf("RELATION_" + it.name)) }
+            val relations = Relation.entries.map { it to t(Labels.relation(it)) }
             col.addView(Ui.choices(c, relations, m.relation) { r -> edit(m.number) { it.copy(relation = r) } }, Ui.wide())
             if (draft.members.size > 1) {
                 col.addView(Ui.button(c, t(Msg.FORM_REMOVE_MEMBER)) {
@@ -244,7 +246,7 @@ class EnrollmentScreen(
         val c = host
         val lang = app.settings.lang
         val name = s.enrollment.member(s.member).displayName()
-        col.addView(Ui.title(c, t(Msg.CAPTURE_TITLE, name, t(Msg.valueOf("FINGER_" + s.finger.name)))))
+        col.addView(Ui.title(c, t(Msg.CAPTURE_TITLE, name, t(Labels.finger(s.finger)))))
         val left = Ui.column(c).apply { setPadding(0, 0, Ui.dp(c, 12), 0) }
         val right = Ui.column(c).apply { setPadding(0, 0, 0, 0) }
         val plan = app.settings.capturePlan()
@@ -263,7 +265,7 @@ class EnrollmentScreen(
         right.addView(reason, Ui.wide())
         for (kind in ExceptionKind.entries) {
             val enabled = !s.busy && (kind != ExceptionKind.UNABLE_TO_CAPTURE || s.unableOffered)
-            right.addView(Ui.button(c, t(Msg.valueOf("EXC_" + kind.name)), enabled) {
+            right.addView(Ui.button(c, t(Labels.exception(kind)), enabled) {
                 controller.dispatch(EnrollEvent.ExceptionChosen(kind, reason.text.toString()))
             }, Ui.wide())
         }

@@ -104,16 +104,25 @@ object Ui {
     const val PHONE = InputType.TYPE_CLASS_PHONE
     const val PLAIN = InputType.TYPE_CLASS_TEXT
 
-    /** A row of choices, one selected; each choice is a full-height button. */
-    fun <T> choices(context: Context, options: List<Pair<T, String>>, selected: T?, onPick: (T) -> Unit): LinearLayout =
-        LinearLayout(context).apply {
-            orientation = if (options.size > 3 && !isLandscape(context)) LinearLayout.VERTICAL else LinearLayout.HORIZONTAL
-            gravity = Gravity.CENTER_VERTICAL
-            for ((value, label) in options) {
-                val b = button(context, (if (value == selected) "● " else "○ ") + label) { onPick(value) }
-                addView(b, LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, 1f).takeIf { orientation == LinearLayout.HORIZONTAL } ?: wide())
+    /** Choices, one selected, in rows of at most 4 (landscape) or 2 (portrait) big buttons. */
+    fun <T> choices(context: Context, options: List<Pair<T, String>>, selected: T?, onPick: (T) -> Unit): LinearLayout {
+        val perRow = if (isLandscape(context)) 4 else 2
+        val column = LinearLayout(context).apply { orientation = LinearLayout.VERTICAL }
+        for (row in options.chunked(perRow)) {
+            val line = LinearLayout(context).apply {
+                orientation = LinearLayout.HORIZONTAL
+                gravity = Gravity.CENTER_VERTICAL
             }
+            for ((value, label) in row) {
+                val b = button(context, (if (value == selected) "● " else "○ ") + label) { onPick(value) }
+                line.addView(b, LinearLayout.LayoutParams(0, ViewGroup.LayoutParams.WRAP_CONTENT, 1f))
+            }
+            // Keep button widths equal on a short last row.
+            repeat(perRow - row.size) { line.addView(View(context), LinearLayout.LayoutParams(0, 1, 1f)) }
+            column.addView(line, wide())
         }
+        return column
+    }
 
     /** A coloured bar, e.g. the live quality. */
     fun bar(context: Context, text: String, colour: Int) = TextView(context).apply {
