@@ -35,7 +35,9 @@ import org.jatigi.field.ports.SyncPort
  * - [scanner]: `connect()` closes the previous link, calls `openLink()` (an RFCOMM
  *   BluetoothRfcommTransport, already shaped like the ByteTransport callback) and hands it to
  *   the scanner object's connect or reconnect; battery, qualityPreview, capture and close
- *   map one to one; the FFI's scanner error variants map to [ScannerFailure].
+ *   map one to one; the FFI's scanner error variants map to [ScannerFailure], and an
+ *   IOException or SecurityException from `openLink()` (scanner off, permission withdrawn)
+ *   to `ScannerFailure.NotConnected`.
  * - [cards] and [sync]: issue/read/verifyMember and exportPacket/markExported, with the
  *   progress callback and cancel flag passed through.
  */

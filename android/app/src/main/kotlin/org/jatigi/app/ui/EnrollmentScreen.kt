@@ -72,6 +72,7 @@ class EnrollmentScreen(
     private val handler = Handler(Looper.getMainLooper())
     private var qualityBar: TextView? = null
     private var polling = false
+    private var previewPending = false
 
     override fun onShow() {
         app.addScannerListener(scannerListener)
@@ -108,11 +109,13 @@ class EnrollmentScreen(
     private fun pollQuality() {
         if (!polling) return
         val s = controller.state
-        if (s is EnrollState.Capture && !s.busy && s.link == ScannerLink.READY) {
+        if (s is EnrollState.Capture && !s.busy && s.link == ScannerLink.READY && !previewPending) {
             val session = app.scanner
+            previewPending = true // never more than one reading queued behind slower work
             app.worker.execute {
                 val q = session.previewQuality()
                 app.ui.execute {
+                    previewPending = false
                     val feedback = QualityFeedback.of(q)
                     qualityBar?.apply {
                         text = feedback.text.render(app.settings.lang)

@@ -32,7 +32,7 @@ sealed interface CaptureOutcome {
 /**
  * One scanner session: connects, watches the battery, and brings the link back when it drops
  * in the middle of a capture, so the person in front of the operator only has to put the
- * finger down again. Thread-confined: call from one worker thread.
+ * finger down again. Call its methods from one worker thread; [status] may be read anywhere.
  */
 class ScannerSession(
     private val port: ScannerPort,
@@ -41,6 +41,8 @@ class ScannerSession(
     private val battery: BatteryPolicy = BatteryPolicy(),
     private val onStatus: (ScannerStatus) -> Unit = {},
 ) {
+    /** Read from any thread (the screens show it); written by the session's thread. */
+    @Volatile
     var status: ScannerStatus = ScannerStatus.Disconnected
         private set
     private var info: ScannerInfo? = null
