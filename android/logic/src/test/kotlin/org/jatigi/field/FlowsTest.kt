@@ -3,6 +3,7 @@ package org.jatigi.field
 import org.jatigi.field.card.VerifyEvent
 import org.jatigi.field.card.VerifyFlow
 import org.jatigi.field.card.VerifyState
+import org.jatigi.field.keys.GcmKeyWrapper
 import org.jatigi.field.keys.WrappedKey
 import org.jatigi.field.login.Login
 import org.jatigi.field.login.LoginState
@@ -127,6 +128,24 @@ class FlowsTest {
         assertArrayEquals(ct, parts.ciphertext)
         assertThrows(IllegalArgumentException::class.java) { WrappedKey.decode(ByteArray(10)) }
         assertThrows(IllegalArgumentException::class.java) { WrappedKey.decode(byteArrayOf(9) + nonce + ct) }
+    }
+
+    @Test
+    fun `the data key wrapped under a device key unwraps only unaltered and under the same key`() {
+        val deviceKey = javax.crypto.KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+        val wrapper = GcmKeyWrapper("jatigi-data-key-wrapper") { deviceKey }
+        val dataKey = ByteArray(32) { (it * 7).toByte() }
+        val blob = wrapper.wrap(dataKey)
+        assertEquals(1 + 12 + 32 + 16, blob.size)
+        assertArrayEquals(dataKey, wrapper.unwrap(blob))
+        assertTrue(!wrapper.wrap(dataKey).contentEquals(blob), "a fresh nonce every time")
+
+        val altered = blob.copyOf().also { it[20] = (it[20].toInt() xor 1).toByte() }
+        assertThrows(javax.crypto.AEADBadTagException::class.java) { wrapper.unwrap(altered) }
+        val otherAlias = GcmKeyWrapper("another-use") { deviceKey }
+        assertThrows(javax.crypto.AEADBadTagException::class.java) { otherAlias.unwrap(blob) }
+        val otherKey = javax.crypto.KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+        assertThrows(javax.crypto.AEADBadTagException::class.java) { GcmKeyWrapper("jatigi-data-key-wrapper") { otherKey }.unwrap(blob) }
     }
 
     @Test

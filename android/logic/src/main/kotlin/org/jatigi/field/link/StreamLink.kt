@@ -40,12 +40,13 @@ class StreamLink(
             while (!closed) {
                 val n = input.read(buffer)
                 if (n < 0) throw IOException("the other end closed the link")
-                if (n > 0) chunks.put(buffer.copyOf(n))
+                if (n > 0) chunks.offer(buffer.copyOf(n))
             }
         } catch (e: IOException) {
             failure = e
         } finally {
-            chunks.put(END)
+            // offer, not put: put can be interrupted by close(), and the end must always be queued.
+            chunks.offer(END)
         }
     }
 
@@ -61,7 +62,7 @@ class StreamLink(
         val chunk = leftover ?: chunks.poll(timeoutMillis, TimeUnit.MILLISECONDS) ?: return EMPTY
         leftover = null
         if (chunk === END) {
-            chunks.put(END) // every later read fails too
+            chunks.offer(END) // every later read fails too
             throw IOException("link lost", failure)
         }
         if (chunk.size <= max) return chunk
