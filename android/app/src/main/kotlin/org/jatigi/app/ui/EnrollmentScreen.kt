@@ -194,7 +194,9 @@ class EnrollmentScreen(
             if (draft.members.size > 1) {
                 col.addView(Ui.button(c, t(Msg.FORM_REMOVE_MEMBER)) {
                     collect()
-                    draft = draft.copy(members = draft.members.filter { it.number != m.number })
+                    // Renumbered so the card lists members 1, 2, 3… without gaps.
+                    val kept = draft.members.filter { it.number != m.number }
+                    draft = draft.copy(members = kept.mapIndexed { i, member -> member.copy(number = i + 1) })
                     refresh()
                 }, Ui.wide())
             }

@@ -305,7 +305,10 @@ class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val 
 
     private fun onChecking(s: EnrollState.Checking, event: EnrollEvent): Transition = when (event) {
         is EnrollEvent.DuplicatesFound -> {
-            val found = event.candidates.filter { it.candidates.isNotEmpty() }
+            // Only members of this household can be decided on; were the core to name another,
+            // its save would refuse the missing decision and the operator would see why.
+            val numbers = s.enrollment.draft.members.map { it.number }.toSet()
+            val found = event.candidates.filter { it.candidates.isNotEmpty() && it.member in numbers }
             if (found.none { it.needsDecision() }) save(s.enrollment, emptyMap())
             else Transition(EnrollState.Review(s.enrollment, found, message = Text(Msg.REVIEW_INTRO)))
         }
