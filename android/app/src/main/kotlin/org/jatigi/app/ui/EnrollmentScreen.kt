@@ -197,7 +197,7 @@ class EnrollmentScreen(
                     // Renumbered so the card lists members 1, 2, 3… without gaps.
                     val kept = draft.members.filter { it.number != m.number }
                     draft = draft.copy(members = kept.mapIndexed { i, member -> member.copy(number = i + 1) })
-                    refresh()
+                    formChanged()
                 }, Ui.wide())
             }
         }
@@ -209,7 +209,7 @@ class EnrollmentScreen(
             collect()
             val next = (draft.members.maxOfOrNull { it.number } ?: 0) + 1
             draft = draft.copy(members = draft.members + MemberDraft(number = next, familyName = draft.members.firstOrNull()?.familyName ?: ""))
-            refresh()
+            formChanged()
         }, Ui.wide())
         col.addView(Ui.button(c, t(Msg.FORM_CONTINUE)) {
             collect()
@@ -220,6 +220,12 @@ class EnrollmentScreen(
     private fun edit(number: Int, change: (MemberDraft) -> MemberDraft) {
         collect()
         draft = draft.copy(members = draft.members.map { if (it.number == number) change(it) else it })
+        formChanged()
+    }
+
+    /** Redraws the form from [draft] after it was changed directly: the old views are not read again. */
+    private fun formChanged() {
+        collect = {}
         refresh()
     }
 
