@@ -7,6 +7,7 @@ import org.jatigi.field.ports.Sex
 import org.jatigi.field.text.Lang
 import org.jatigi.field.text.Msg
 import org.jatigi.field.validation.Field
+import org.jatigi.field.validation.HouseholdForm
 import org.jatigi.field.validation.Validation
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
@@ -46,6 +47,19 @@ class ValidationTest {
         val big = HouseholdDraft("S1", "", (1..100).map { member.copy(number = it, relation = if (it == 1) Relation.HEAD else Relation.CHILD) })
         assertEquals(listOf(Msg.ERR_TOO_MANY_MEMBERS), Validation.household(big, 2026).map { it.text.msg })
         assertEquals(Field.SITE, Validation.household(HouseholdDraft("site 1", "", listOf(member.copy(relation = Relation.HEAD))), 2026).single().field)
+    }
+
+    @Test
+    fun `members are added with the family name and renumbered after a removal`() {
+        var d = HouseholdForm.addMember(householdOfThree())
+        assertEquals(listOf(1, 2, 3, 4), d.members.map { it.number })
+        assertEquals("Traoré", d.members.last().familyName)
+        d = HouseholdForm.removeMember(d, 2)
+        assertEquals(listOf(1, 2, 3), d.members.map { it.number })
+        assertEquals(listOf("Aminata", "Fanta", ""), d.members.map { it.givenNames })
+        d = HouseholdForm.changeMember(d, 3) { it.copy(givenNames = "Oumar") }
+        assertEquals("Oumar", d.members[2].givenNames)
+        assertEquals(Relation.HEAD, HouseholdForm.addMember(HouseholdDraft("S1", "", emptyList())).members.single().relation)
     }
 
     @Test

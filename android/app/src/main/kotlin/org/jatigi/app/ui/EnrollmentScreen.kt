@@ -26,6 +26,7 @@ import org.jatigi.field.scanner.QualityFeedback
 import org.jatigi.field.scanner.ScannerStatus
 import org.jatigi.field.text.Labels
 import org.jatigi.field.text.Msg
+import org.jatigi.field.validation.HouseholdForm
 import org.jatigi.field.validation.Validation
 
 /**
@@ -194,9 +195,7 @@ class EnrollmentScreen(
             if (draft.members.size > 1) {
                 col.addView(Ui.button(c, t(Msg.FORM_REMOVE_MEMBER)) {
                     collect()
-                    // Renumbered so the card lists members 1, 2, 3… without gaps.
-                    val kept = draft.members.filter { it.number != m.number }
-                    draft = draft.copy(members = kept.mapIndexed { i, member -> member.copy(number = i + 1) })
+                    draft = HouseholdForm.removeMember(draft, m.number)
                     formChanged()
                 }, Ui.wide())
             }
@@ -207,8 +206,7 @@ class EnrollmentScreen(
         }
         col.addView(Ui.button(c, t(Msg.FORM_ADD_MEMBER), enabled = draft.members.size < Validation.MAX_MEMBERS) {
             collect()
-            val next = (draft.members.maxOfOrNull { it.number } ?: 0) + 1
-            draft = draft.copy(members = draft.members + MemberDraft(number = next, familyName = draft.members.firstOrNull()?.familyName ?: ""))
+            draft = HouseholdForm.addMember(draft)
             formChanged()
         }, Ui.wide())
         col.addView(Ui.button(c, t(Msg.FORM_CONTINUE)) {
@@ -219,7 +217,7 @@ class EnrollmentScreen(
 
     private fun edit(number: Int, change: (MemberDraft) -> MemberDraft) {
         collect()
-        draft = draft.copy(members = draft.members.map { if (it.number == number) change(it) else it })
+        draft = HouseholdForm.changeMember(draft, number, change)
         formChanged()
     }
 
