@@ -271,6 +271,22 @@ class EnrollmentFlowTest {
     }
 
     @Test
+    fun `a core error during the duplicate check is shown and can be retried`() {
+        val registry = FakeRegistry().apply { failChecks = 1 }
+        val session = ScannerSession(FakeScanner(), RecordingSleeper())
+        val controller = EnrollmentController(flow, registry, session, Inline, Inline) {}
+        val oneAdult = householdOfThree().let { it.copy(members = it.members.take(1)) }
+        controller.dispatch(EnrollEvent.FormSubmitted(oneAdult))
+        controller.dispatch(EnrollEvent.ConsentRefused(ConsentMethod.VERBAL))
+
+        val failed = controller.state as EnrollState.Failed
+        assertEquals(listOf<Any>("database is locked"), failed.message.args)
+        controller.dispatch(EnrollEvent.Retry)
+        assertInstanceOf(EnrollState.Done::class.java, controller.state)
+        assertEquals(2, registry.checked.size)
+    }
+
+    @Test
     fun `a whole household is enrolled through the controller, the scanner dropping once mid-capture`() {
         val scanner = FakeScanner()
         val registry = FakeRegistry()

@@ -112,8 +112,15 @@ class FakeRegistry : RegistryPort {
         else -> SupervisorCheck.WrongPin
     }
 
+    /** The next duplicate checks fail like a core error would, this many times. */
+    var failChecks = 0
+
     override fun checkDuplicates(household: HouseholdSubmission): List<MemberCandidates> {
         checked += household
+        if (failChecks > 0) {
+            failChecks--
+            throw IllegalStateException("database is locked")
+        }
         return candidates
     }
 
