@@ -1,0 +1,112 @@
+package org.jatigi.field.validation
+
+import org.jatigi.field.ports.HouseholdDraft
+import org.jatigi.field.ports.MemberDraft
+import org.jatigi.field.ports.Relation
+import org.jatigi.field.text.Msg
+import org.jatigi.field.text.Text
+
+/** Which input a message belongs to; `member` is 0 for household-level fields. */
+enum class Field { SITE, VILLAGE, MEMBERS, GIVEN_NAMES, FAMILY_NAME, SEX, BIRTH, PHONE, RELATION }
+
+data class FieldError(val member: Int, val field: Field, val text: Text)
+
+/**
+ * Immediate feedback on the household form. The core validates every record again before
+ * saving (its `ModelError`); these rules mirror it so the operator hears about a mistake while
+ * the person is still in front of them.
+ */
+object Validation {
+    const val MAX_MEMBERS = 99
+    const val MAX_NAME_LENGTH = 100
+    const val MAX_AGE = 120
+    const val EARLIEST_BIRTH_YEAR = 1900
+
+    fun household(draft: HouseholdDraft, currentYear: Int): List<FieldError> {
+        val errors = mutableListOf<FieldError>()
+        if (!isCode(draft.siteCode)) errors += FieldError(0, Field.SITE, Text(Msg.ERR_SITE_CODE))
+        if (draft.village.length > MAX_NAME_LENGTH) errors += FieldError(0, Field.VILLAGE, Text(Msg.ERR_TOO_LONG, MAX_NAME_LENGTH))
+        val size = draft.members.size
+        when {
+            size == 0 -> errors += FieldError(0, Field.MEMBERS, Text(Msg.ERR_NO_MEMBERS))
+            size > MAX_MEMBERS -> errors += FieldError(0, Field.MEMBERS, Text(Msg.ERR_TOO_MANY_MEMBERS, MAX_MEMBERS, size))
+        }
+        val heads = draft.members.count { it.relation == Relation.HEAD }
+        if (size > 0 && heads == 0) errors += FieldError(0, Field.RELATION, Text(Msg.ERR_NO_HEAD))
+        if (heads > 1) errors += FieldError(0, Field.RELATION, Text(Msg.ERR_MANY_HEADS))
+        for (m in draft.members) errors += member(m, currentYear)
+        return errors
+    }
+
+    fun member(m: MemberDraft, currentYear: Int): List<FieldError> {
+        val errors = mutableListOf<FieldError>()
+        fun add(field: Field, text: Text) { errors += FieldError(m.number, field, text) }
+        val given = clean(m.givenNames)
+        val family = clean(m.familyName)
+        if (given.isEmpty() && family.isEmpty()) add(Field.GIVEN_NAMES, Text(Msg.ERR_NO_NAME))
+        for ((field, name) in listOf(Field.GIVEN_NAMES to given, Field.FAMILY_NAME to family)) {
+            if (name.length > MAX_NAME_LENGTH) add(field, Text(Msg.ERR_TOO_LONG, MAX_NAME_LENGTH))
+            if (name.any { it.isDigit() }) add(field, Text(Msg.ERR_NAME_DIGITS))
+            if (name.any { it.isISOControl() }) add(field, Text(Msg.ERR_NAME_CONTROL))
+        }
+        if (m.sex == null) add(Field.SEX, Text(Msg.ERR_SEX_MISSING))
+        when {
+            m.birthYear != null && m.birthYear > currentYear -> add(Field.BIRTH, Text(Msg.ERR_BIRTH_FUTURE))
+            m.birthYear != null && m.birthYear < EARLIEST_BIRTH_YEAR -> add(Field.BIRTH, Text(Msg.ERR_BIRTH_TOO_EARLY, EARLIEST_BIRTH_YEAR))
+            m.birthYear == null && m.estimatedAge == null -> add(Field.BIRTH, Text(Msg.ERR_BIRTH_MISSING))
+            m.birthYear == null && (m.estimatedAge!! < 0 || m.estimatedAge > MAX_AGE) -> add(Field.BIRTH, Text(Msg.ERR_AGE_RANGE, MAX_AGE))
+        }
+        if (m.phone.isNotBlank()) phone(m.phone).error?.let { add(Field.PHONE, it) }
+        return errors
+    }
+
+    /** Trimmed, single spaces: how names are stored (the core's `clean_text`, less NFC). */
+    fun clean(text: String): String = text.trim().split(Regex("\\s+")).filter { it.isNotEmpty() }.joinToString(" ")
+
+    /** Site codes: 1-32 letters, digits, '-', '_', '.' (the core's codes). */
+    fun isCode(text: String): Boolean = text.length in 1..32 && text.all { it.isLetterOrDigit() && it.code < 128 || it in "-_." }
+
+    data class PhoneResult(val e164: String?, val error: Text?)
+
+    /**
+     * Mali numbers as typed in the field ("76 12 34 56", "+223 76-12-34-56", "0022376123456")
+     * become +223 and 8 digits; numbers of neighbouring countries keep their country code.
+     * The same rules as the core's `Phone::parse`.
+     */
+    fun phone(text: String): PhoneResult {
+        val digits = StringBuilder()
+        var plus = false
+        for (c in text.trim()) {
+            when {
+                c in '0'..'9' -> digits.append(c)
+                c == '+' && digits.isEmpty() && !plus -> plus = true
+                c in " -.()" -> {}
+                else -> return PhoneResult(null, Text(Msg.ERR_PHONE_CHARACTERS))
+            }
+        }
+        if (digits.isEmpty()) return PhoneResult(null, Text(Msg.ERR_PHONE_EMPTY))
+        val all = digits.toString()
+        val international = if (plus) all else all.removePrefix("00").takeIf { all.startsWith("00") }
+        val national = when {
+            international != null && international.startsWith("223") -> international.substring(3)
+            international != null -> {
+                return if (international.length in 8..15 && !international.startsWith("0")) {
+                    PhoneResult("+$international", null)
+                } else {
+                    PhoneResult(null, Text(Msg.ERR_PHONE_FOREIGN_LENGTH, international.length))
+                }
+            }
+            all.length == 11 && all.startsWith("223") -> all.substring(3)
+            else -> all
+        }
+        if (national.length != 8) return PhoneResult(null, Text(Msg.ERR_PHONE_MALI_LENGTH, national.length))
+        if (national[0] == '0' || national[0] == '1') return PhoneResult(null, Text(Msg.ERR_PHONE_MALI_PREFIX))
+        return PhoneResult("+223$national", null)
+    }
+
+    /** PINs are 4 to 6 digits (the core's `check_new_pin`). */
+    fun pin(pin: String): Text? = if (pin.length in 4..6 && pin.all { it in '0'..'9' }) null else Text(Msg.ERR_PIN_FORMAT)
+
+    /** Parses a number typed in a form field; null when empty or not a whole number. */
+    fun wholeNumber(text: String): Int? = text.trim().takeIf { it.isNotEmpty() && it.length <= 9 && it.all { c -> c.isDigit() } }?.toInt()
+}
