@@ -325,6 +325,10 @@ mod tests {
                 folder: "fvc2000/DB1_B".into(),
                 tried: vec!["a".into(), "b".into()],
             },
+            HubError::Minutiae {
+                path: "101_1.iso".into(),
+                source: jatigi_core::biometrics::formats::FormatError::NoView,
+            },
         ];
         for e in errors {
             let (en, fr) = (e.to_string(), e.french());
