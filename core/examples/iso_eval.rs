@@ -1,10 +1,10 @@
-//! FVC protocol over ISO/IEC 19794-2:2005 templates made by another extractor (the `.iso`
+//! FVC protocol over minutiae records (ISO/IEC 19794-2:2005 or 2011, ANSI/INCITS 378) made by another extractor (the `.iso`
 //! files beside the FVC2002 images): per folder, every same-finger pair genuine, every
 //! different-finger pair impostor; prints each folder's EER and the mean.
 //! `cargo run --release -p jatigi-core --example iso_eval -- FOLDER...`
 //! (Issue 5 brings this into `jatigi eval --templates`.)
 
-use jatigi_core::biometrics::iso::read_iso_2005;
+use jatigi_core::biometrics::formats::read_any;
 use jatigi_core::biometrics::{Matcher, PreparedTemplate};
 
 /// EER, FVC2000 style: at the threshold where FMR and FNMR cross, their mean.
@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut items = Vec::new();
         for p in &paths {
             let finger = p.file_stem().and_then(|s| s.to_str()).and_then(|s| s.split('_').next()).unwrap_or_default().to_string();
-            let prepared = std::fs::read(p).ok().and_then(|b| read_iso_2005(&b).ok()).and_then(|v| v.into_iter().next()).map(|v| PreparedTemplate::new(&v.template));
+            let prepared = std::fs::read(p).ok().and_then(|b| read_any(&b).ok()).and_then(|r| r.first_template().ok()).map(|t| PreparedTemplate::new(&t));
             items.push((finger, prepared));
         }
         let mut matcher = Matcher::new();

@@ -144,8 +144,9 @@ pub struct EvalArgs {
     /// Folders named on the command line are 500 dpi unless set here.
     #[arg(long = "dpi", value_name = "FOLDER=N")]
     pub dpi: Vec<String>,
-    /// Compare the ISO/IEC 19794-2:2005 templates (`.iso`) of each folder instead of its
-    /// images (with no folder: the four FVC2002 folders, whose templates another extractor made).
+    /// Compare the minutiae templates (`.iso`: ISO/IEC 19794-2:2005 or 2011 or ANSI/INCITS
+    /// 378-2004, told apart by their headers) of each folder instead of its images (with no
+    /// folder: the four FVC2002 folders, whose templates another extractor made).
     #[arg(long)]
     pub templates: bool,
     /// Write every comparison to FILE, one line `a,b,score` (image paths).

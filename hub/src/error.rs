@@ -34,8 +34,11 @@ pub enum HubError {
     #[error("the template could not be encoded: {0}")]
     Encode(TemplateError),
 
-    #[error("{} is not a readable ISO/IEC 19794-2:2005 record: {source}", path.display())]
-    Iso { path: PathBuf, source: jatigi_core::biometrics::iso::IsoError },
+    #[error(
+        "{} is not a readable minutiae record (ISO/IEC 19794-2:2005 or 2011, ANSI/INCITS 378-2004): {source}",
+        path.display()
+    )]
+    Minutiae { path: PathBuf, source: jatigi_core::biometrics::formats::FormatError },
 
     #[error(
         "bad --dpi value {spec:?}: expected {}a whole number of dots per inch from 250 to 1000 (e.g. {})",
@@ -126,8 +129,11 @@ impl HubError {
                 format!("{} n'est pas un gabarit Jatigi valide", path.display())
             }
             HubError::Encode(_) => "le gabarit n'a pas pu être encodé".to_string(),
-            HubError::Iso { path, .. } => {
-                format!("{} n'est pas un enregistrement ISO/IEC 19794-2:2005 lisible", path.display())
+            HubError::Minutiae { path, .. } => {
+                format!(
+                    "{} n'est pas un enregistrement de minuties lisible (ISO/IEC 19794-2:2005 ou 2011, ANSI/INCITS 378-2004)",
+                    path.display()
+                )
             }
             HubError::DpiSyntax { spec, per_folder } => format!(
                 "valeur --dpi {spec:?} incorrecte : attendu {}un nombre entier de points par pouce de 250 à 1000 (par ex. {})",
@@ -318,6 +324,10 @@ mod tests {
             HubError::NoDefaultData {
                 folder: "fvc2000/DB1_B".into(),
                 tried: vec!["a".into(), "b".into()],
+            },
+            HubError::Minutiae {
+                path: "101_1.iso".into(),
+                source: jatigi_core::biometrics::formats::FormatError::NoView,
             },
         ];
         for e in errors {

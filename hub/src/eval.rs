@@ -277,18 +277,17 @@ fn extract_one(image: &ImageFile) -> Outcome {
     if is_template {
         // A template made by another extractor: nothing to extract or time.
         let read = engine::read_file(&image.path).and_then(|bytes| {
-            jatigi_core::biometrics::iso::read_iso_2005(&bytes)
-                .map_err(|source| HubError::Iso { path: image.path.clone(), source })
-                .and_then(|views| {
-                    let source = jatigi_core::biometrics::iso::IsoError::NoView;
-                    views.into_iter().next().ok_or(HubError::Iso { path: image.path.clone(), source })
-                })
+            // Any of ISO 2005, ISO 2011 and ANSI 378, told apart by their headers; the
+            // first finger view is the one compared.
+            jatigi_core::biometrics::formats::read_any(&bytes)
+                .and_then(|record| record.first_template())
+                .map_err(|source| HubError::Minutiae { path: image.path.clone(), source })
         });
         match read {
-            Ok(view) => {
-                outcome.minutiae = Some(view.template.minutiae.len());
-                outcome.template_bytes = view.template.to_bytes().ok().map(|b| b.len());
-                outcome.prepared = Some(PreparedTemplate::new(&view.template));
+            Ok(template) => {
+                outcome.minutiae = Some(template.minutiae.len());
+                outcome.template_bytes = template.to_bytes().ok().map(|b| b.len());
+                outcome.prepared = Some(PreparedTemplate::new(&template));
             }
             Err(err) => outcome.failure = Some(failure_reason(&err)),
         }
@@ -313,7 +312,7 @@ fn failure_reason(err: &HubError) -> String {
     match err {
         HubError::Image { source, .. } => source.to_string(),
         HubError::Extract { source, .. } => source.to_string(),
-        HubError::Iso { source, .. } => source.to_string(),
+        HubError::Minutiae { source, .. } => source.to_string(),
         other => other.to_string(),
     }
 }

@@ -183,7 +183,8 @@ pub enum FileKind {
     Other,
 }
 
-/// Extensions of minutiae templates `eval --templates` reads (ISO/IEC 19794-2:2005).
+/// Extensions of minutiae templates `eval --templates` reads (ISO/IEC 19794-2:2005 or 2011,
+/// ANSI/INCITS 378-2004: the header says which).
 pub const TEMPLATE_EXTENSIONS: [&str; 1] = ["iso"];
 
 /// Classify a file name as an image.

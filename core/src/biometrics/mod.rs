@@ -3,8 +3,8 @@
 //! Data flows one way: [`FingerImage`] (500 dpi grey levels) → [`extract`] → [`Template`]
 //! → [`PreparedTemplate`] → [`Matcher::compare`] → calibrated score.
 
+pub mod formats;
 pub mod image;
-pub mod iso;
 pub mod params;
 pub mod raster;
 pub mod normalization;
