@@ -42,30 +42,51 @@ fn vectors() -> Vec<Vector> {
             }
         })
         .collect();
-    assert!(vectors.len() >= 3, "vectors.tsv lists {} vectors", vectors.len());
+    assert!(
+        vectors.len() >= 3,
+        "vectors.tsv lists {} vectors",
+        vectors.len()
+    );
     vectors
 }
 
 fn gray(path: &Path) -> image::GrayImage {
-    image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_luma8()
+    image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_luma8()
 }
 
 fn mean_abs_error(a: &[u8], b: &[u8]) -> f64 {
-    a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).abs()).sum::<f64>() / a.len() as f64
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).abs())
+        .sum::<f64>()
+        / a.len() as f64
 }
 
 fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.len() as f64;
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
     10.0 * (255.0 * 255.0 / mse).log10()
 }
 
 #[test]
 fn reference_files_decode_like_the_reference_decoder() {
     for v in vectors() {
-        let bytes = std::fs::read(fixtures().join(format!("wsq/{}.wsq", v.name))).expect("wsq file");
+        let bytes =
+            std::fs::read(fixtures().join(format!("wsq/{}.wsq", v.name))).expect("wsq file");
         let ours = wsq::decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", v.name));
         let reference = gray(&fixtures().join(format!("wsq/{}.ref.png", v.name)));
-        assert_eq!((ours.width as u32, ours.height as u32), reference.dimensions(), "{}", v.name);
+        assert_eq!(
+            (ours.width as u32, ours.height as u32),
+            reference.dimensions(),
+            "{}",
+            v.name
+        );
         assert_eq!(ours.ppi, Some(500), "{}", v.name);
         let mae = mean_abs_error(&ours.pixels, reference.as_raw());
         eprintln!("{}: MAE vs reference decoder {mae:.4}", v.name);
@@ -84,7 +105,15 @@ fn our_encoder_matches_the_reference_psnr() {
         let decoded = wsq::decode(&bytes).expect("decode our file");
         let ours = psnr(crop.as_raw(), &decoded.pixels);
         let bpp = bytes.len() as f64 * 8.0 / (w * h) as f64;
-        eprintln!("{}: PSNR ours {ours:.3} dB at {bpp:.3} bpp, reference {:.3} dB", v.name, v.ref_psnr);
-        assert!(ours >= v.ref_psnr - MAX_PSNR_SHORTFALL_DB, "{}: {ours} vs {}", v.name, v.ref_psnr);
+        eprintln!(
+            "{}: PSNR ours {ours:.3} dB at {bpp:.3} bpp, reference {:.3} dB",
+            v.name, v.ref_psnr
+        );
+        assert!(
+            ours >= v.ref_psnr - MAX_PSNR_SHORTFALL_DB,
+            "{}: {ours} vs {}",
+            v.name,
+            v.ref_psnr
+        );
     }
 }
