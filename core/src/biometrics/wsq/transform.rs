@@ -311,22 +311,29 @@ impl FilterBank {
         }
     }
 
+    /// Vertical split, a whole row at a time (cache-friendly): each output row is a
+    /// weighted sum of mirrored input rows.
     fn split_columns(&self, plane: &mut [f32], stride: usize, r: &Region, s: &mut Scratch) {
-        if r.width < 1 || r.height < 1 {
+        let (n, w) = (r.height, r.width);
+        if w < 1 || n < 2 {
             return;
         }
-        let (nl, nh) = (r.height.div_ceil(2), r.height / 2);
-        s.low.resize(nl, 0.0);
-        s.high.resize(nh, 0.0);
-        s.column.resize(r.height, 0.0);
-        for x in r.x..r.x + r.width {
-            s.line.clear();
-            s.line
-                .extend((r.y..r.y + r.height).map(|y| plane[y * stride + x]));
-            self.analyze(&s.line, &mut s.ext, &mut s.low, &mut s.high);
-            place(&mut s.column, &s.low, &s.high, r.high_first_y);
-            for (i, &v) in s.column.iter().enumerate() {
-                plane[(r.y + i) * stride + x] = v;
+        copy_block(plane, stride, r, &mut s.block);
+        let (nl, nh) = (n.div_ceil(2), n / 2);
+        let low_at = |i: usize| if r.high_first_y { nh + i } else { i };
+        let high_at = |i: usize| if r.high_first_y { i } else { nl + i };
+        for (filter, count, phase, at) in [
+            (&self.low, nl, 0usize, &low_at as &dyn Fn(usize) -> usize),
+            (&self.high, nh, 1, &high_at),
+        ] {
+            let half = (filter.len() / 2) as isize;
+            for i in 0..count {
+                let out = &mut plane[(r.y + at(i)) * stride + r.x..][..w];
+                out.fill(0.0);
+                for (j, &tap) in filter.iter().enumerate() {
+                    let m = mirror((2 * i + phase) as isize + j as isize - half, n as isize);
+                    axpy(out, tap, &s.block[m * w..(m + 1) * w]);
+                }
             }
         }
     }
@@ -344,21 +351,51 @@ impl FilterBank {
         }
     }
 
+    /// Vertical synthesis, a whole row at a time.
     fn join_columns(&self, plane: &mut [f32], stride: usize, r: &Region, s: &mut Scratch) {
-        if r.width < 1 || r.height < 1 {
+        let (n, w) = (r.height, r.width);
+        if w < 1 || n < 2 {
             return;
         }
-        s.column.resize(r.height, 0.0);
-        for x in r.x..r.x + r.width {
-            s.gathered.clear();
-            s.gathered
-                .extend((r.y..r.y + r.height).map(|y| plane[y * stride + x]));
-            interleave(&s.gathered, &mut s.line, r.high_first_y);
-            self.synthesize(&s.line, &mut s.ext, &mut s.column);
-            for (i, &v) in s.column.iter().enumerate() {
-                plane[(r.y + i) * stride + x] = v;
+        copy_block(plane, stride, r, &mut s.block);
+        let (nl, nh) = (n.div_ceil(2), n / 2);
+        // Stored row of interleaved sample m (low-pass at even m, high-pass at odd m).
+        let stored = |m: usize| match (m % 2 == 0, r.high_first_y) {
+            (true, false) => m / 2,
+            (true, true) => nh + m / 2,
+            (false, false) => nl + m / 2,
+            (false, true) => m / 2,
+        };
+        let pad = self.pad as isize;
+        for row in 0..n {
+            let kernel = if row % 2 == 0 { &self.synth_even } else { &self.synth_odd };
+            let out = &mut plane[(r.y + row) * stride + r.x..][..w];
+            out.fill(0.0);
+            for (i, &tap) in kernel.iter().enumerate() {
+                if tap == 0.0 {
+                    continue;
+                }
+                // Kernel index i multiplies interleaved sample row - (i - pad).
+                let m = mirror(row as isize - (i as isize - pad), n as isize);
+                let src = stored(m);
+                axpy(out, tap, &s.block[src * w..(src + 1) * w]);
             }
         }
+    }
+}
+
+/// Copy region `r` of the plane into `block` (rows of `r.width`).
+fn copy_block(plane: &[f32], stride: usize, r: &Region, block: &mut Vec<f32>) {
+    block.clear();
+    for y in r.y..r.y + r.height {
+        block.extend_from_slice(&plane[y * stride + r.x..y * stride + r.x + r.width]);
+    }
+}
+
+/// out += a * x, element by element (vectorizes).
+fn axpy(out: &mut [f32], a: f32, x: &[f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o += a * v;
     }
 }
 
@@ -370,7 +407,7 @@ struct Scratch {
     low: Vec<f32>,
     high: Vec<f32>,
     column: Vec<f32>,
-    gathered: Vec<f32>,
+    block: Vec<f32>,
 }
 
 /// Write the two halves of a split into `out` in stored order.
