@@ -202,6 +202,11 @@ fn unstuff(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), WsqError> {
 /// Dequantize, inverse-transform and convert back to grey levels.
 fn reconstruct(frame: &Frame, quant: &QuantTable, filters: &Filters, image: &Image) -> Vec<u8> {
     let (width, height) = (frame.width, frame.height);
+    if image.indices.is_empty() {
+        // Nothing coded: every coefficient is zero, so is the transform; the image is flat.
+        let level = (frame.shift as f32).round().clamp(0.0, 255.0) as u8;
+        return vec![level; width * height];
+    }
     let mut plane = vec![0.0f32; width * height];
     let c = quant.bin_center as f32;
     let mut next = image.indices.iter();

@@ -309,11 +309,9 @@ impl Decoder {
         for len in 1..=MAX_CODE_LENGTH {
             code = (code << 1) | bits.bit()? as i32;
             if code <= self.max_code[len] {
-                let at = (self.offset[len] + code) as usize;
-                return self
-                    .symbols
-                    .get(at)
-                    .copied()
+                let at = usize::try_from(self.offset[len] + code).ok();
+                return at
+                    .and_then(|at| self.symbols.get(at).copied())
                     .ok_or(WsqError::BadData("code outside the table"));
             }
         }

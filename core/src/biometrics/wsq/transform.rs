@@ -368,7 +368,11 @@ impl FilterBank {
         };
         let pad = self.pad as isize;
         for row in 0..n {
-            let kernel = if row % 2 == 0 { &self.synth_even } else { &self.synth_odd };
+            let kernel = if row % 2 == 0 {
+                &self.synth_even
+            } else {
+                &self.synth_odd
+            };
             let out = &mut plane[(r.y + row) * stride + r.x..][..w];
             out.fill(0.0);
             for (i, &tap) in kernel.iter().enumerate() {
