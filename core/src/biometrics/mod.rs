@@ -9,6 +9,7 @@ pub mod params;
 pub mod raster;
 pub mod normalization;
 pub mod template;
+pub mod wsq;
 
 pub mod segmentation;
 pub mod orientation;

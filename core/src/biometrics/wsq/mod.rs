@@ -1,0 +1,140 @@
+//! WSQ: the FBI Wavelet Scalar Quantization codec for 8-bit grey fingerprint images
+//! (IAFIS-IC-0110, "WSQ Gray-scale Fingerprint Image Compression Specification", v3.1).
+//!
+//! Why we carry our own: enrollment stations store and exchange finger images in the format
+//! that AFIS back ends and the NIST tools expect, offline, on Android, without a C library
+//! to cross-compile. Files written by the reference implementation (NIST NBIS) decode here
+//! and ours decode there; `docs/formats/wsq.md` records how that was checked.
+//!
+//! The codec in one paragraph. The image is shifted and scaled to about ±128
+//! ([`segments::Frame`]), split by a separable 9/7 biorthogonal filter bank with symmetric
+//! extension into the 64 subbands of the specification ([`transform`]), each subband is
+//! quantized with its own bin width derived from its variance and the target bit rate
+//! ([`quantize`]), and the integer bin indices are Huffman coded with run lengths for zeros
+//! ([`huffman`]) in three blocks. The file is a sequence of JPEG-like marker segments
+//! ([`segments`]).
+//!
+//! Every parse is checked: the frame size is bounded before anything is allocated, every
+//! table is validated, and no input makes the decoder panic (see the `wsq_decoder` fuzz
+//! target).
+
+mod decoder;
+mod encoder;
+mod huffman;
+mod quantize;
+pub mod segments;
+mod transform;
+
+use thiserror::Error;
+
+use super::image::{FingerImage, TARGET_DPI};
+
+/// The usual field setting: 0.75 bits per pixel, about 15:1.
+pub const DEFAULT_BITRATE: f32 = 0.75;
+/// Highest accepted target bit rate. Above about 4 bpp the quantizer already keeps nearly
+/// every coefficient; larger values only risk overflowing the 16-bit bin indices.
+pub const MAX_BITRATE: f32 = 8.0;
+/// Lowest accepted target bit rate: below this almost every subband is dropped.
+pub const MIN_BITRATE: f32 = 0.05;
+/// Smallest side we encode: five levels of decomposition of the low band leave subbands of
+/// one or two coefficients at 32 pixels; below that the subband layout degenerates.
+pub const MIN_ENCODE_SIDE: usize = 32;
+/// Largest side we encode or decode (the frame header holds 16 bits, but a finger or a
+/// whole ten-print card at 1000 ppi fits well within this).
+pub const MAX_SIDE: usize = 16_000;
+/// Largest area we encode or decode: bounds the allocation a hostile header can cause
+/// (a 16 MP image needs about 64 MB of floats while decoding).
+pub const MAX_PIXELS: usize = 16_000_000;
+
+/// Why an image could not be encoded or a WSQ file decoded.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum WsqError {
+    #[error("not a WSQ file (no SOI marker)")]
+    NotWsq,
+    #[error("the WSQ data ends too early: {0}")]
+    Truncated(&'static str),
+    #[error("unexpected marker 0x{0:04X}")]
+    UnexpectedMarker(u16),
+    #[error("malformed {segment} segment: {reason}")]
+    Malformed {
+        segment: &'static str,
+        reason: &'static str,
+    },
+    #[error("the file has no {0} segment before the image data")]
+    Missing(&'static str),
+    #[error("unsupported WSQ feature: {0}")]
+    Unsupported(&'static str),
+    #[error("corrupt entropy-coded data: {0}")]
+    BadData(&'static str),
+    #[error("image size {width}x{height} is outside the accepted range")]
+    BadSize { width: usize, height: usize },
+    #[error("pixel buffer holds {actual} bytes, {expected} expected for the given size")]
+    BadBufferLength { expected: usize, actual: usize },
+    #[error("bit rate {0} is outside {MIN_BITRATE}..={MAX_BITRATE} bpp")]
+    BadBitrate(f32),
+    #[error("comment is too long for one segment ({0} bytes)")]
+    CommentTooLong(usize),
+}
+
+/// A decoded WSQ image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsqImage {
+    pub width: usize,
+    pub height: usize,
+    /// Resolution from the NISTCOM comment (`PPI`), if the file states a positive one.
+    pub ppi: Option<u16>,
+    /// Row-major 8-bit grey levels, 0 = black.
+    pub pixels: Vec<u8>,
+    /// Every comment segment, in file order (the NISTCOM one included), as text.
+    pub comments: Vec<String>,
+}
+
+/// Encode an 8-bit grey image (row-major, `width * height` bytes) at `bitrate` bits per
+/// pixel (0.75 is the usual setting). `ppi` goes into the NISTCOM comment (`-1` there when
+/// unknown); each of `comments` is written as one more comment segment.
+pub fn encode(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    ppi: Option<u16>,
+    bitrate: f32,
+    comments: &[&str],
+) -> Result<Vec<u8>, WsqError> {
+    encoder::encode(pixels, width, height, ppi, bitrate, comments)
+}
+
+/// Decode a WSQ file.
+pub fn decode(bytes: &[u8]) -> Result<WsqImage, WsqError> {
+    decoder::decode(bytes)
+}
+
+/// Encode a [`FingerImage`] (always 500 dpi) at `bitrate` bits per pixel.
+pub fn encode_finger(image: &FingerImage, bitrate: f32) -> Result<Vec<u8>, WsqError> {
+    let ppi = u16::try_from(TARGET_DPI).ok();
+    encode(&image.pixels, image.width, image.height, ppi, bitrate, &[])
+}
+
+/// Why a WSQ file could not become a [`FingerImage`].
+#[derive(Debug, Error, PartialEq)]
+pub enum WsqFingerError {
+    #[error(transparent)]
+    Wsq(#[from] WsqError),
+    #[error(transparent)]
+    Image(#[from] super::image::ImageError),
+}
+
+/// Decode a WSQ file into a [`FingerImage`], resampled to 500 dpi from the resolution the
+/// file states (500 dpi when it states none).
+pub fn decode_finger(bytes: &[u8]) -> Result<FingerImage, WsqFingerError> {
+    let image = decode(bytes)?;
+    let dpi = image.ppi.map_or(TARGET_DPI, u32::from);
+    Ok(FingerImage::from_raw(
+        image.width,
+        image.height,
+        dpi,
+        &image.pixels,
+    )?)
+}
+
+#[cfg(test)]
+mod tests;
