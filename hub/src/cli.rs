@@ -31,6 +31,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run the demo on built-in synthetic fingerprints / lancer la démonstration.
     Demo(DemoArgs),
+    /// Convert between image formats (PNG, TIFF, BMP, raw, WSQ) or between template formats
+    /// (ISO/IEC 19794-2:2005 and 2011, ANSI/INCITS 378-2004, Jatigi) by file extension /
+    /// convertir entre formats d'image ou de gabarit.
+    Convert(crate::convert::ConvertArgs),
     /// Write synthetic fingerprints as an FVC-style folder / écrire des empreintes synthétiques.
     ///
     /// Files FINGER_IMPRESSION.png (fingers from 101, impressions from 1), 8-bit grey,
@@ -149,6 +153,10 @@ pub struct EvalArgs {
     /// folder: the four FVC2002 folders, whose templates another extractor made).
     #[arg(long)]
     pub templates: bool,
+    /// Compress every image to WSQ at this bit rate (bits per pixel; 0.75 is the field
+    /// setting) and back before extraction, to measure what WSQ storage costs in accuracy.
+    #[arg(long, value_name = "BPP", conflicts_with = "templates", value_parser = parse_bitrate)]
+    pub wsq: Option<f32>,
     /// Write every comparison to FILE, one line `a,b,score` (image paths).
     #[arg(long, value_name = "FILE")]
     pub scores: Option<PathBuf>,
@@ -261,4 +269,14 @@ mod tests {
         assert!(Cli::try_parse_from(["jatigi", "match", "a", "b", "--threshold", "NaN"]).is_err());
         assert!(Cli::try_parse_from(["jatigi", "match", "a", "b", "--threshold", "-1"]).is_err());
     }
+}
+
+/// A WSQ bit rate in bits per pixel, within what the encoder accepts.
+pub fn parse_bitrate(text: &str) -> Result<f32, String> {
+    use jatigi_core::biometrics::wsq::{MAX_BITRATE, MIN_BITRATE};
+    let value: f32 = text.parse().map_err(|_| format!("{text:?} is not a number (e.g. 0.75)"))?;
+    if !(MIN_BITRATE..=MAX_BITRATE).contains(&value) {
+        return Err(format!("the bit rate must lie between {MIN_BITRATE} and {MAX_BITRATE} bits per pixel"));
+    }
+    Ok(value)
 }

@@ -41,6 +41,19 @@ pub fn extract_image(path: &Path, bytes: &[u8], dpi: u32) -> Result<Extracted, H
     })
 }
 
+/// Decode an image file scanned at `dpi` and compress it, at 500 dpi, to WSQ at `bitrate`
+/// bits per pixel.
+pub fn to_wsq(path: &Path, bytes: &[u8], dpi: u32, bitrate: f32) -> Result<Vec<u8>, HubError> {
+    let image = FingerImage::decode(bytes, dpi).map_err(|source| HubError::Image {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    jatigi_core::biometrics::wsq::encode_finger(&image, bitrate).map_err(|source| HubError::Wsq {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// A fingerprint given on the command line.
 pub enum Loaded {
     /// The file was an image: extracted now.

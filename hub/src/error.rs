@@ -106,6 +106,24 @@ pub enum HubError {
 
     #[error("the benchmark enrolled {found} persons with fingerprints instead of {expected}")]
     BenchPopulation { expected: usize, found: usize },
+
+    #[error("{} is not a readable WSQ image: {source}", path.display())]
+    Wsq { path: PathBuf, source: jatigi_core::biometrics::wsq::WsqError },
+
+    #[error(
+        "cannot tell the format of {} from its extension (images: .png .tif .bmp .jpg .raw .wsq; templates: .iso .ansi .378 .jtgt)",
+        path.display()
+    )]
+    ConvertExtension { path: PathBuf },
+
+    #[error("an image cannot be converted to a template: use `jatigi extract`")]
+    ConvertImageToTemplate,
+
+    #[error("a template cannot be converted to an image")]
+    ConvertTemplateToImage,
+
+    #[error("{}", match spec { None => "a raw image needs its size: --size WIDTHxHEIGHT".to_string(), Some(s) => format!("bad --size {s:?}: expected WIDTHxHEIGHT, e.g. 320x480") })]
+    RawSize { spec: Option<String> },
 }
 
 impl HubError {
@@ -129,6 +147,15 @@ impl HubError {
                 format!("{} n'est pas un gabarit Jatigi valide", path.display())
             }
             HubError::Encode(_) => "le gabarit n'a pas pu être encodé".to_string(),
+            HubError::Wsq { path, .. } => format!("{} n'est pas une image WSQ lisible", path.display()),
+            HubError::ConvertExtension { path } => format!(
+                "impossible de déduire le format de {} de son extension (images : .png .tif .bmp .jpg .raw .wsq ; gabarits : .iso .ansi .378 .jtgt)",
+                path.display()
+            ),
+            HubError::ConvertImageToTemplate => "une image ne se convertit pas en gabarit : utilisez `jatigi extract`".to_string(),
+            HubError::ConvertTemplateToImage => "un gabarit ne se convertit pas en image".to_string(),
+            HubError::RawSize { spec: None } => "une image brute a besoin de sa taille : --size LARGEURxHAUTEUR".to_string(),
+            HubError::RawSize { spec: Some(s) } => format!("--size {s:?} incorrect : attendu LARGEURxHAUTEUR, par ex. 320x480"),
             HubError::Minutiae { path, .. } => {
                 format!(
                     "{} n'est pas un enregistrement de minuties lisible (ISO/IEC 19794-2:2005 ou 2011, ANSI/INCITS 378-2004)",
@@ -329,6 +356,12 @@ mod tests {
                 path: "101_1.iso".into(),
                 source: jatigi_core::biometrics::formats::FormatError::NoView,
             },
+            HubError::Wsq { path: "a.wsq".into(), source: jatigi_core::biometrics::wsq::WsqError::NotWsq },
+            HubError::ConvertExtension { path: "a.doc".into() },
+            HubError::ConvertImageToTemplate,
+            HubError::ConvertTemplateToImage,
+            HubError::RawSize { spec: None },
+            HubError::RawSize { spec: Some("12".into()) },
         ];
         for e in errors {
             let (en, fr) = (e.to_string(), e.french());

@@ -5,7 +5,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::HubError;
 
 /// File extensions read as fingerprint images (case-insensitive); anything else is ignored.
-pub const IMAGE_EXTENSIONS: [&str; 6] = ["tif", "tiff", "png", "bmp", "jpg", "jpeg"];
+pub const IMAGE_EXTENSIONS: [&str; 7] = ["tif", "tiff", "png", "bmp", "jpg", "jpeg", "wsq"];
 
 /// Resolution assumed when nothing says otherwise.
 pub const DEFAULT_DPI: u32 = 500;

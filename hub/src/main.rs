@@ -1,12 +1,14 @@
 //! `jatigi`: the Jatigi command-line program for desktops and servers.
 //!
 //! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `audit
-//! verify`, `registry info`, `synth` (synthetic fingerprints). Every error a user can cause
+//! verify`, `registry info`, `synth` (synthetic fingerprints), `convert` (image and template
+//! formats). Every error a user can cause
 //! ends the program with a one-line message in English and French on stderr and exit code 1
 //! (2 for command-line syntax errors reported by clap).
 
 mod bench;
 mod cli;
+mod convert;
 mod demo;
 mod field_demo;
 mod engine;
@@ -53,6 +55,7 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Audit(AuditCommand::Verify(args)) => registry::audit_verify(args, &mut out)?,
         Command::Registry(RegistryCommand::Info(args)) => registry::info(args, &mut out)?,
         Command::Synth(args) => synth_cmd::run(args, &mut out)?,
+        Command::Convert(args) => convert::run(args, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -103,6 +103,12 @@ pub fn encode(
     encoder::encode(pixels, width, height, ppi, bitrate, comments)
 }
 
+/// Whether `bytes` start like a WSQ file (the start-of-image marker `FF A0`): how image
+/// readers tell WSQ from PNG, TIFF, BMP and JPEG, none of which starts so.
+pub fn is_wsq(bytes: &[u8]) -> bool {
+    bytes.len() >= 2 && u16::from_be_bytes([bytes[0], bytes[1]]) == segments::SOI
+}
+
 /// Decode a WSQ file.
 pub fn decode(bytes: &[u8]) -> Result<WsqImage, WsqError> {
     decoder::decode(bytes)
