@@ -6,9 +6,12 @@
 //! (2 for command-line syntax errors reported by clap).
 
 mod bench;
+mod bench_dedup;
 mod cli;
 mod demo;
 mod field_demo;
+mod hub_cmd;
+mod hub_step;
 mod engine;
 mod error;
 mod eval;
@@ -50,9 +53,11 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Demo(args) if args.engine_only => demo::run(&mut out)?,
         Command::Demo(args) => field_demo::run(args, &mut out)?,
         Command::Bench(BenchCommand::Registry(args)) => bench::run(args, &mut out)?,
+        Command::Bench(BenchCommand::Dedup(args)) => bench_dedup::run(args, &mut out)?,
         Command::Audit(AuditCommand::Verify(args)) => registry::audit_verify(args, &mut out)?,
         Command::Registry(RegistryCommand::Info(args)) => registry::info(args, &mut out)?,
         Command::Synth(args) => synth_cmd::run(args, &mut out)?,
+        Command::Hub(command) => hub_cmd::run(command, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -97,66 +97,94 @@ fn code_score(p: &[Finger], q: &[Finger]) -> f32 {
         .sum()
 }
 
+/// Probes ranked together against each earlier person: the earlier person's codes are
+/// read from memory once for the whole block instead of once per probe (the codes of
+/// 20,000 persons are 50 MB, far more than a core's cache).
+const PROBE_BLOCK: usize = 32;
+
+/// The best `k` candidates by code score, unsorted, with their minimum.
+struct Shortlist {
+    k: usize,
+    best: Vec<(f32, usize)>,
+    floor: f32,
+}
+
+impl Shortlist {
+    fn new(k: usize) -> Self {
+        Shortlist { k, best: Vec::with_capacity(k), floor: f32::NEG_INFINITY }
+    }
+
+    #[inline]
+    fn offer(&mut self, score: f32, j: usize) {
+        if self.best.len() < self.k {
+            self.best.push((score, j));
+            if self.best.len() == self.k {
+                self.floor = self.best.iter().map(|b| b.0).fold(f32::INFINITY, f32::min);
+            }
+        } else if score > self.floor {
+            if let Some(slot) = self.best.iter().position(|b| b.0 == self.floor) {
+                self.best[slot] = (score, j);
+            }
+            self.floor = self.best.iter().map(|b| b.0).fold(f32::INFINITY, f32::min);
+        }
+    }
+}
+
 /// Every person against every other. `progress` is called with the number of persons
-/// done so far (from any thread); setting `cancel` stops the run early.
+/// done (from any thread); setting `cancel` stops the run early.
 pub fn find_pairs(persons: &[DedupPerson], options: &DedupOptions, progress: &(dyn Fn(u64) + Sync), cancel: &AtomicBool) -> DedupResult {
     let fingers: Vec<Vec<Finger>> = persons
         .par_iter()
         .map(|p| p.fingers.iter().map(|(position, t)| Finger { position: *position, code: SearchCode::new(t), template: t.clone(), prepared: OnceLock::new() }).collect())
         .collect();
     let shortlist = options.shortlist.max(1);
-    let per_person: Vec<(Vec<DedupPair>, u64, u64)> = (0..persons.len())
+    let blocks: Vec<usize> = (0..persons.len()).step_by(PROBE_BLOCK).collect();
+    let per_block: Vec<(Vec<DedupPair>, u64, u64)> = blocks
         .into_par_iter()
-        .map_init(Matcher::new, |matcher, i| {
+        .map_init(Matcher::new, |matcher, first| {
+            let last = (first + PROBE_BLOCK).min(persons.len());
             if cancel.load(Ordering::Relaxed) {
                 return (Vec::new(), 0, 0);
             }
-            let mine = &fingers[i];
-            // The best `shortlist` earlier persons by code, kept unsorted with their minimum.
-            let mut best: Vec<(f32, usize)> = Vec::with_capacity(shortlist + 1);
-            let mut floor = f32::NEG_INFINITY;
-            for (j, theirs) in fingers[..i].iter().enumerate() {
-                let s = code_score(mine, theirs);
-                if best.len() < shortlist {
-                    best.push((s, j));
-                    if best.len() == shortlist {
-                        floor = best.iter().map(|b| b.0).fold(f32::INFINITY, f32::min);
-                    }
-                } else if s > floor {
-                    if let Some(k) = best.iter().position(|b| b.0 == floor) {
-                        best[k] = (s, j);
-                    }
-                    floor = best.iter().map(|b| b.0).fold(f32::INFINITY, f32::min);
+            // Rank: each probe i of the block against every earlier person j < i.
+            let mut lists: Vec<Shortlist> = (first..last).map(|_| Shortlist::new(shortlist)).collect();
+            let mut prefilter = 0u64;
+            for (j, theirs) in fingers[..last - 1].iter().enumerate() {
+                for (list, i) in lists.iter_mut().zip(first..last).filter(|(_, i)| j < *i) {
+                    list.offer(code_score(&fingers[i], theirs), j);
+                    prefilter += fingers[i].len() as u64;
                 }
             }
-            let prefilter = (i * mine.len()) as u64;
+            // Score the shortlists with the exact matcher.
             let mut exact = 0u64;
             let mut pairs = Vec::new();
-            for &(_, j) in &best {
-                let mut scores = Vec::with_capacity(mine.len());
-                for f in mine {
-                    let mut top: Option<f32> = None;
-                    for g in fingers[j].iter().filter(|g| same_finger(f.position, g.position)) {
-                        exact += 1;
-                        let s = matcher.compare(f.prepared(), g.prepared());
-                        top = Some(top.map_or(s, |t| t.max(s)));
+            for (list, i) in lists.iter().zip(first..last) {
+                for &(_, j) in &list.best {
+                    let mut scores = Vec::with_capacity(fingers[i].len());
+                    for f in &fingers[i] {
+                        let mut top: Option<f32> = None;
+                        for g in fingers[j].iter().filter(|g| same_finger(f.position, g.position)) {
+                            exact += 1;
+                            let s = matcher.compare(f.prepared(), g.prepared());
+                            top = Some(top.map_or(s, |t| t.max(s)));
+                        }
+                        if let Some(s) = top {
+                            scores.push((f.position, s));
+                        }
                     }
-                    if let Some(s) = top {
-                        scores.push((f.position, s));
+                    let score: f32 = scores.iter().map(|s| s.1).sum();
+                    if score >= options.threshold {
+                        let (a, b) = (persons[j].key, persons[i].key);
+                        pairs.push(DedupPair { a: a.min(b), b: a.max(b), score, fingers: scores });
                     }
-                }
-                let score: f32 = scores.iter().map(|s| s.1).sum();
-                if score >= options.threshold {
-                    let (a, b) = (persons[j].key, persons[i].key);
-                    pairs.push(DedupPair { a: a.min(b), b: a.max(b), score, fingers: scores });
                 }
             }
-            progress(1);
+            progress((last - first) as u64);
             (pairs, prefilter, exact)
         })
         .collect();
     let mut result = DedupResult { cancelled: cancel.load(Ordering::Relaxed), ..DedupResult::default() };
-    for (pairs, prefilter, exact) in per_person {
+    for (pairs, prefilter, exact) in per_block {
         result.pairs.extend(pairs);
         result.prefilter_comparisons += prefilter;
         result.comparisons += exact;

@@ -196,3 +196,80 @@ pub fn devices(registry: &Registry) -> Result<Vec<(String, u64)>, SyncError> {
     let rows: Vec<(String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(RegistryError::from)?.collect::<Result<_, _>>().map_err(RegistryError::from)?;
     Ok(rows.into_iter().map(|(d, s)| (d, s as u64)).collect())
 }
+
+/// Every person with fingerprints, for the dedup: keys are member rows, mapped back to
+/// person ids.
+pub fn dedup_persons(registry: &Registry) -> Result<(Vec<super::dedup::DedupPerson>, std::collections::HashMap<u64, crate::registry::PersonId>), SyncError> {
+    use crate::registry::ids::{HouseholdId, MemberNo, PersonId};
+    let store = registry.store();
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT h.id, h.key_id, m.row, m.number, c.row, c.finger, c.template
+             FROM households h JOIN members m ON m.household = h.row JOIN captures c ON c.member = m.row
+             WHERE c.template IS NOT NULL ORDER BY m.row, c.finger",
+        )
+        .map_err(RegistryError::from)?;
+    let mut rows = stmt.query([]).map_err(RegistryError::from)?;
+    let mut persons: Vec<super::dedup::DedupPerson> = Vec::new();
+    let mut ids = std::collections::HashMap::new();
+    let mut keys: std::collections::HashMap<i64, crate::store::DataKey> = std::collections::HashMap::new();
+    while let Some(r) = rows.next().map_err(RegistryError::from)? {
+        let (hid, key_id, member_row, number, capture_row, finger, sealed): (String, i64, i64, i64, i64, i64, Vec<u8>) =
+            (r.get(0).map_err(RegistryError::from)?, r.get(1).map_err(RegistryError::from)?, r.get(2).map_err(RegistryError::from)?, r.get(3).map_err(RegistryError::from)?, r.get(4).map_err(RegistryError::from)?, r.get(5).map_err(RegistryError::from)?, r.get(6).map_err(RegistryError::from)?);
+        if !keys.contains_key(&key_id) {
+            keys.insert(key_id, store.load_record_key(key_id).map_err(RegistryError::from)?);
+        }
+        let key = keys.get(&key_id).ok_or(RegistryError::InvalidStoredValue { column: "households.key_id", row: key_id })?;
+        let template = Template::from_bytes(&crate::store::open(key, &Aad::new("captures", "template", capture_row), &sealed).map_err(RegistryError::from)?).map_err(RegistryError::from)?;
+        let member = member_row as u64;
+        if persons.last().map(|p| p.key) != Some(member) {
+            let number = MemberNo::new(u8::try_from(number).map_err(|_| RegistryError::InvalidStoredValue { column: "members.number", row: member_row })?).map_err(RegistryError::from)?;
+            ids.insert(member, PersonId::new(HouseholdId::parse(&hid).map_err(RegistryError::from)?, number));
+            persons.push(super::dedup::DedupPerson { key: member, fingers: Vec::new() });
+        }
+        if let Some(p) = persons.last_mut() {
+            p.fingers.push((u8::try_from(finger).unwrap_or(0), template));
+        }
+    }
+    Ok((persons, ids))
+}
+
+/// A supervisor's decision on a pair of persons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjudication {
+    pub a: crate::registry::PersonId,
+    pub b: crate::registry::PersonId,
+    /// True: one person enrolled twice (b is a duplicate of a); false: two people.
+    pub same: bool,
+}
+
+/// Record decisions in one transaction, each with an audit entry. A pair decided again
+/// takes the new decision (the audit log keeps both).
+pub fn adjudicate(registry: &Registry, decisions: &[Adjudication], by: &OperatorId, now: Timestamp) -> Result<usize, SyncError> {
+    use crate::registry::audit::DuplicateOutcome;
+    registry.store().transaction(|tx| -> Result<(), SyncError> {
+        let mut audit = Vec::with_capacity(decisions.len());
+        for d in decisions {
+            let (a, b) = if d.a.to_string() <= d.b.to_string() { (&d.a, &d.b) } else { (&d.b, &d.a) };
+            tx.execute(
+                "INSERT INTO adjudications (a, b, same, operator, decided_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(a, b) DO UPDATE SET same = excluded.same, operator = excluded.operator, decided_at = excluded.decided_at",
+                params![a.to_string(), b.to_string(), d.same, by.as_str(), now.0],
+            )
+            .map_err(RegistryError::from)?;
+            let outcome = if d.same { DuplicateOutcome::SamePerson { existing: a.clone() } } else { DuplicateOutcome::NewPerson };
+            audit.push((now.0, by.as_str(), AuditAction::DuplicateDecision { outcome }, b.to_string(), format!("hub pair with {a}")));
+        }
+        registry.append_audit(tx, &audit)?;
+        Ok(())
+    })?;
+    Ok(decisions.len())
+}
+
+/// Every recorded decision: (a, b, same).
+pub fn adjudications(registry: &Registry) -> Result<Vec<(String, String, bool)>, SyncError> {
+    let mut stmt = registry.store().conn().prepare("SELECT a, b, same FROM adjudications ORDER BY a, b").map_err(RegistryError::from)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(RegistryError::from)?.collect::<Result<_, _>>().map_err(RegistryError::from)?;
+    Ok(rows)
+}

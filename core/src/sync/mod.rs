@@ -24,6 +24,7 @@ pub mod tablet;
 
 pub use keys::{DeviceKey, DevicePublicKey, KeyError, ProgrammeKey, ProgrammePublicKey};
 pub use packet::{ExportPacket, PacketError, PacketHeader};
+pub use tablet::Exported;
 
 /// Tables of the sync (registry schema step 3; docs/formats/schema.md). A tablet uses the
 /// first two and `device_identity`, the hub the others; both are registries, so both have
