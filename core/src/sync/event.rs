@@ -276,6 +276,24 @@ mod tests {
         }
     }
 
+    /// Writes the body of the packet test vector `v1-one-household` (run once with
+    /// JATIGI_WRITE_VECTORS=1; the committed file is then fixed, whatever the synthetic
+    /// generator becomes).
+    #[test]
+    fn the_test_vector_body_decodes_to_a_valid_household() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/packets/v1-one-household.cbor");
+        let now = crate::registry::model::Date::new(2025, 6, 1).unwrap().start();
+        if std::env::var_os("JATIGI_WRITE_VECTORS").is_some() {
+            let mut h = synthetic::household(7, now, 1);
+            h.device = crate::registry::model::DeviceId::new("TAB-VECTOR-01").unwrap();
+            std::fs::write(&path, encode_events(&[HouseholdEvent::from_household(&h, &HashMap::new()).unwrap()]).unwrap()).unwrap();
+        }
+        let events = decode_events(&std::fs::read(&path).unwrap()).unwrap();
+        let (h, _) = events[0].to_household().unwrap();
+        h.validate(now).unwrap();
+        assert_eq!(h.device.as_str(), "TAB-VECTOR-01");
+    }
+
     #[test]
     fn hostile_bodies_are_errors_not_panics() {
         for body in [&b""[..], b"\xff", b"\x9f\x9f\x9f\x9f", b"\x5b\xff\xff\xff\xff\xff\xff\xff\xff", b"\x81\xa0", &[0x81; 200]] {

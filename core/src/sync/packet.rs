@@ -149,9 +149,24 @@ pub fn seal(
     seal_with(device, sequence, created_at, records, body, signer, programme, &EphemeralKey::generate()?)
 }
 
-/// [`seal`] with a given ephemeral key (test vectors).
+/// [`seal`] with a given ephemeral secret: for test vectors only (an ephemeral secret used
+/// twice lets whoever sees both packets' plaintexts relate them; [`seal`] draws a new one).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn seal_with(
+pub fn seal_with_ephemeral_secret(
+    device: &str,
+    sequence: u64,
+    created_at: i64,
+    records: u32,
+    body: &[u8],
+    signer: &DeviceKey,
+    programme: &ProgrammePublicKey,
+    ephemeral_secret: &[u8],
+) -> Result<Vec<u8>, PacketError> {
+    seal_with(device, sequence, created_at, records, body, signer, programme, &EphemeralKey::from_secret(ephemeral_secret)?)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn seal_with(
     device: &str,
     sequence: u64,
     created_at: i64,
@@ -298,6 +313,34 @@ mod tests {
         let p = ExportPacket::parse(&bytes).unwrap();
         let other = ProgrammeKey::from_secret(&[1u8; 32]).unwrap();
         assert_eq!(p.decrypt(&other), Err(PacketError::WrongProgrammeKey));
+    }
+
+    /// The committed vectors (docs/formats/packet.md, "Test vectors") open with the
+    /// documented keys and are reproduced byte for byte. `JATIGI_WRITE_VECTORS=1` rewrites
+    /// them (only when the format changes on purpose).
+    #[test]
+    fn the_committed_test_vectors_open_and_are_reproduced() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/packets");
+        let seq = |start: u8| -> Vec<u8> { (start..start + 32).collect() };
+        let device = DeviceKey::from_seed(&seq(0x01)).unwrap();
+        let programme = ProgrammeKey::from_secret(&seq(0x41)).unwrap();
+        assert_eq!(crate::sync::keys::to_hex(&device.public().0), "79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664");
+        assert_eq!(crate::sync::keys::to_hex(&programme.public().0), "64b101b1d0be5a8704bd078f9895001fc03e8e9f9522f188dd128d9846d48466");
+        let empty_body = vec![0x80u8];
+        let one_body = std::fs::read(dir.join("v1-one-household.cbor")).unwrap_or_default();
+        let vectors = [("v1-empty.jtgx", 1u64, 1_748_736_000i64, 0u32, empty_body), ("v1-one-household.jtgx", 2, 1_748_739_600, 1, one_body)];
+        for (name, sequence, created_at, records, body) in vectors {
+            let made = seal_with_ephemeral_secret("TAB-VECTOR-01", sequence, created_at, records, &body, &device, &programme.public(), &seq(0x81)).unwrap();
+            if std::env::var_os("JATIGI_WRITE_VECTORS").is_some() {
+                std::fs::write(dir.join(name), &made).unwrap();
+            }
+            let committed = std::fs::read(dir.join(name)).unwrap();
+            assert_eq!(made, committed, "{name}");
+            let p = ExportPacket::parse(&committed).unwrap();
+            p.verify(&device.public()).unwrap();
+            assert_eq!(&p.decrypt(&programme).unwrap()[..], &body[..], "{name}");
+            assert_eq!(super::super::event::decode_events(&body).unwrap().len(), records as usize);
+        }
     }
 
     #[test]

@@ -254,3 +254,100 @@ fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<ImportSummary, HubEr
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jatigi_core::registry::model::{Date, DeviceId, Role};
+    use jatigi_core::registry::synthetic;
+    use jatigi_core::store::StaticKeyProvider;
+
+    /// A tablet with `n` synthetic households, provisioned for `programme`, its device file
+    /// written next to its store.
+    fn tablet(dir: &Path, name: &str, programme: &ProgrammePublicKey, n: u64) -> (Registry, PathBuf) {
+        let registry = Registry::create(dir.join(format!("{name}.db")), &StaticKeyProvider::new([3; 32])).unwrap();
+        let device = DeviceId::new(name).unwrap();
+        let public = tablet_provision(&registry, &device, programme);
+        let operator = synthetic::operator("OP-0001", Role::Enumerator, "5927", 1000).unwrap();
+        let now = Date::new(2025, 6, 1).unwrap().start();
+        for k in 0..n {
+            let mut h = synthetic::household(k + u64::from(name.as_bytes()[name.len() - 1]) * 100, now, 2);
+            h.device = device.clone();
+            registry.save_household(&h, &[], &operator, now).unwrap();
+        }
+        let file = DeviceFile { format: DEVICE_FILE_FORMAT.into(), device: name.into(), public_key: to_hex(&public.0), programme_key: to_hex(&programme.0) };
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+        (registry, path)
+    }
+
+    fn tablet_provision(registry: &Registry, device: &DeviceId, programme: &ProgrammePublicKey) -> DevicePublicKey {
+        jatigi_core::sync::tablet::provision(registry, device, programme).unwrap()
+    }
+
+    #[test]
+    fn a_folder_imported_twice_gives_the_same_registry_and_reports_count_what_tablets_enrolled() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub_dir = dir.path().join("hub");
+        let programme = create(&hub_dir, "test hub").unwrap();
+        let registry = open_with(&hub_dir, "test hub").unwrap();
+        assert!(matches!(create(&hub_dir, "test hub"), Err(HubError::HubExists { .. })));
+        let packets = dir.path().join("packets");
+        std::fs::create_dir_all(&packets).unwrap();
+        let mut enrolled = (0, 0);
+        for (name, n) in [("TAB-A", 3), ("TAB-B", 2)] {
+            let (t, device_file) = tablet(dir.path(), name, &programme, n);
+            let (id, key) = read_device_file(&device_file, &programme).unwrap();
+            hub::add_device(&registry, &id, &key, &hub_operator(), now()).unwrap();
+            let op = OperatorId::new("OP-0001").unwrap();
+            let packet = jatigi_core::sync::tablet::export_next(&t, &op, Timestamp(1_748_736_000)).unwrap().unwrap();
+            std::fs::write(packets.join(format!("{name}-000001.jtgx")), &packet.bytes).unwrap();
+            enrolled.0 += t.household_ids().unwrap().len();
+            enrolled.1 += t.household_ids().unwrap().iter().map(|id| t.load_household(id).unwrap().members.len()).sum::<usize>();
+        }
+        // A stray file is refused on its own; the packets are imported.
+        std::fs::write(packets.join("zz-garbage.jtgx"), b"not a packet").unwrap();
+        let mut log = Vec::new();
+        let first = import_into(&registry, &[packets.clone()], &mut log).unwrap();
+        assert_eq!((first.imported, first.refused, first.households), (2, 1, enrolled.0), "{}", String::from_utf8_lossy(&log));
+        let once: Vec<_> = registry.household_ids().unwrap().iter().map(|id| registry.load_household(id).unwrap()).collect();
+        let second = import_into(&registry, &[packets.clone()], &mut log).unwrap();
+        assert_eq!((second.imported, second.refused), (0, 3));
+        let twice: Vec<_> = registry.household_ids().unwrap().iter().map(|id| registry.load_household(id).unwrap()).collect();
+        assert_eq!(once, twice);
+        let text = String::from_utf8_lossy(&log);
+        assert!(text.contains("replayed packet") && text.contains("paquet rejoué"), "{text}");
+
+        // A device file for another programme key is refused.
+        let other = jatigi_core::sync::keys::ProgrammeKey::generate().unwrap().public();
+        let (_, foreign) = tablet(dir.path(), "TAB-C", &other, 0);
+        assert!(matches!(read_device_file(&foreign, &programme), Err(HubError::DeviceFile { .. })));
+
+        let report = report_into(&registry, &dir.path().join("report")).unwrap();
+        assert_eq!((report.households, report.individuals), enrolled);
+        let registry_csv = std::fs::read_to_string(dir.path().join("report/registry.csv")).unwrap();
+        assert!(registry_csv.lines().nth(1).unwrap().starts_with("#beneficiary+household+code,"));
+        assert_eq!(registry_csv.lines().count(), 2 + enrolled.1);
+        assert!(std::fs::read_to_string(dir.path().join("report/summary.html")).unwrap().contains("<svg"));
+    }
+
+    #[test]
+    fn decisions_are_read_back_and_applied_with_an_audit_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub_dir = dir.path().join("hub");
+        create(&hub_dir, "test hub").unwrap();
+        let registry = open_with(&hub_dir, "test hub").unwrap();
+        let id = synthetic::household(1, Date::new(2025, 6, 1).unwrap().start(), 0).id.to_string();
+        let csv = format!("cluster,a,b,decision\n1,{id}/01,{id}/02,same\n2,{id}/01,{id}/03,\n");
+        let path = dir.path().join("adjudication.csv");
+        std::fs::write(&path, csv).unwrap();
+        let decisions = adjudication::read_decisions(&path).unwrap();
+        assert_eq!(decisions.len(), 1);
+        assert!(decisions[0].same);
+        hub::adjudicate(&registry, &decisions, &OperatorId::new("SUP-0001").unwrap(), now()).unwrap();
+        assert_eq!(hub::adjudications(&registry).unwrap().len(), 1);
+        assert!(registry.verify_audit().unwrap().is_ok());
+        std::fs::write(&path, "a,b,decision\nX/01,Y/02,maybe\n").unwrap();
+        assert!(matches!(adjudication::read_decisions(&path), Err(HubError::AdjudicationFile { line: 2, .. })));
+    }
+}
