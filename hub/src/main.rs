@@ -1,7 +1,8 @@
 //! `jatigi`: the Jatigi command-line program for desktops and servers.
 //!
-//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `audit
-//! verify`, `registry info`, `synth` (synthetic fingerprints). Every error a user can cause
+//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `bench
+//! dedup`, `audit verify`, `registry info`, `synth` (synthetic fingerprints), `hub …`
+//! (import packets, cross-tablet dedup, adjudication, reports). Every error a user can cause
 //! ends the program with a one-line message in English and French on stderr and exit code 1
 //! (2 for command-line syntax errors reported by clap).
 
