@@ -6,3 +6,4 @@ pub mod registry;
 pub mod scanner;
 pub mod store;
 pub mod synth;
+pub mod sync;

@@ -49,6 +49,108 @@ pub enum Command {
     /// Facts about a registry file / informations sur un fichier de registre.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The hub: import tablets' packets, find duplicates across tablets, report / le hub :
+    /// importer les paquets des tablettes, trouver les doublons, rapports.
+    ///
+    /// The hub's folder holds its encrypted registry (hub.db, protected by the passphrase
+    /// in JATIGI_PASSPHRASE or --passphrase-env) and programme-key.txt, the public key
+    /// tablets encrypt their packets to.
+    #[command(subcommand)]
+    Hub(HubCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Create a hub: its registry and the programme key pair / créer un hub.
+    Init(HubArgs),
+    /// Accept packets from tablets: read their device files (device.json) / enregistrer
+    /// des tablettes.
+    AddDevice(AddDeviceArgs),
+    /// Import packets (files, or folders of .jtgx files) / importer des paquets.
+    ///
+    /// Each packet is verified, decrypted and applied in one transaction; a refused packet
+    /// is reported and the others carry on. Missing sequence numbers are reported.
+    Import(ImportArgs),
+    /// Find duplicates across tablets and write the adjudication file (CSV and JSON) /
+    /// trouver les doublons entre tablettes.
+    ///
+    /// The adjudication file holds personal data (names, sex, birth, site): keep it as
+    /// safe as the registry and delete it once decided.
+    Dedup(DedupArgs),
+    /// Apply supervisors' decisions from an adjudication file (its `decision` column:
+    /// same or different) / appliquer les décisions des superviseurs.
+    Adjudicate(AdjudicateArgs),
+    /// Write the registry (CSV with HXL hashtags), the DTM-style summary (CSV) and an HTML
+    /// page / écrire le registre, le résumé et une page HTML.
+    ///
+    /// The registry CSV holds personal data: write it only where the data manager asks.
+    Report(ReportArgs),
+}
+
+/// The hub's folder and passphrase.
+#[derive(Debug, Args)]
+pub struct HubArgs {
+    /// The hub's folder (hub.db, programme-key.txt).
+    #[arg(long = "hub", value_name = "HUBDIR")]
+    pub dir: PathBuf,
+    /// Environment variable holding the hub's passphrase.
+    #[arg(long, value_name = "VAR", default_value = "JATIGI_PASSPHRASE")]
+    pub passphrase_env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AddDeviceArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// Device files written by tablets at provisioning.
+    #[arg(required = true, value_name = "DEVICE_JSON")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// Packet files, or folders whose .jtgx files are imported.
+    #[arg(required = true, value_name = "PACKET_OR_FOLDER")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// Fused score (sum over fingers) from which a pair is reported; 60 ≈ a false match
+    /// rate of one in a million per pair.
+    #[arg(long, value_name = "SCORE", default_value_t = jatigi_core::sync::dedup::DEDUP_THRESHOLD, value_parser = parse_threshold)]
+    pub threshold: f32,
+    /// Where to write adjudication.csv and adjudication.json (default: the hub's folder).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdjudicateArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// The adjudication file (.csv or .json) with decisions filled in.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The supervisor's operator id, recorded in the audit log.
+    #[arg(long, value_name = "ID", default_value = "HUB-SUPERVISOR")]
+    pub by: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// Folder to write registry.csv, summary.csv and summary.html into.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +163,30 @@ pub enum BenchCommand {
     /// the tablet's Keystore provider does); opening with a passphrase adds PBKDF2 once,
     /// shown separately. Search runs on one core.
     Registry(BenchRegistryArgs),
+    /// Time the hub's cross-tablet deduplication on synthetic templates, with planted
+    /// duplicates / chronométrer le dédoublonnage du hub sur des gabarits synthétiques.
+    ///
+    /// Runs on every core. The JSON object has seconds, comparisons_per_sec (person pairs
+    /// per second), recall (planted pairs found) and false_pairs, among others.
+    Dedup(BenchDedupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDedupArgs {
+    /// Persons in all, planted duplicates included.
+    #[arg(long, value_name = "N", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u32).range(2..=2_000_000))]
+    pub persons: u32,
+    /// Fingers per person (1-10).
+    #[arg(long, value_name = "F", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub fingers: u8,
+    /// Persons enrolled a second time (at most half of all persons).
+    #[arg(long, value_name = "D", default_value_t = 200)]
+    pub duplicates: u32,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ use jatigi_core::biometrics::{ExtractError, ImageError, TemplateError};
 use jatigi_core::registry::repository::RegistryError;
 use jatigi_core::registry::BreakReason;
 use jatigi_core::store::StoreError;
+use jatigi_core::sync::{PacketError, SyncError};
 use thiserror::Error;
 
 /// An error the program reports to its user and exits on.
@@ -124,6 +125,29 @@ pub enum HubError {
 
     #[error("{}", match spec { None => "a raw image needs its size: --size WIDTHxHEIGHT".to_string(), Some(s) => format!("bad --size {s:?}: expected WIDTHxHEIGHT, e.g. 320x480") })]
     RawSize { spec: Option<String> },
+    #[error("{context}: {source}")]
+    Sync { context: String, source: SyncError },
+
+    #[error("{} holds no hub (no hub.db): create one with `jatigi hub init --hub {}`", path.display(), path.display())]
+    NoHub { path: PathBuf },
+
+    #[error("{} already holds a hub", path.display())]
+    HubExists { path: PathBuf },
+
+    #[error("{} is not a valid device file: {reason}", path.display())]
+    DeviceFile { path: PathBuf, reason: String },
+
+    #[error("{}, line {line}: {reason}", path.display())]
+    AdjudicationFile { path: PathBuf, line: usize, reason: String },
+
+    #[error("{} holds no packets (.jtgx files)", path.display())]
+    NoPackets { path: PathBuf },
+
+    #[error("{refused} of {total} packets were refused (see the messages above); the others were imported")]
+    PacketsRefused { refused: usize, total: usize },
+
+    #[error("--duplicates {duplicates} is more than half of --persons {persons}: each duplicate needs an original")]
+    BenchArgs { persons: usize, duplicates: usize },
 }
 
 impl HubError {
@@ -213,6 +237,22 @@ impl HubError {
             HubError::BenchPopulation { expected, found } => format!(
                 "le banc d'essai a enrôlé {found} personnes avec empreintes au lieu de {expected}"
             ),
+            HubError::Sync { context, source } => format!("{context} : {}", sync_fr(source)),
+            HubError::NoHub { path } => format!(
+                "{} ne contient pas de hub (pas de hub.db) : créez-le avec `jatigi hub init --hub {}`",
+                path.display(),
+                path.display()
+            ),
+            HubError::HubExists { path } => format!("{} contient déjà un hub", path.display()),
+            HubError::DeviceFile { path, .. } => format!("{} n'est pas un fichier d'appareil valide", path.display()),
+            HubError::AdjudicationFile { path, line, reason } => format!("{}, ligne {line} : {reason}", path.display()),
+            HubError::NoPackets { path } => format!("{} ne contient aucun paquet (fichiers .jtgx)", path.display()),
+            HubError::PacketsRefused { refused, total } => format!(
+                "{refused} paquets sur {total} ont été refusés (voir les messages ci-dessus) ; les autres ont été importés"
+            ),
+            HubError::BenchArgs { persons, duplicates } => format!(
+                "--duplicates {duplicates} dépasse la moitié de --persons {persons} : chaque doublon a besoin d'un original"
+            ),
         }
     }
 
@@ -278,6 +318,39 @@ pub fn break_reason_fr(reason: &BreakReason) -> String {
         BreakReason::BadGenesis => {
             "le journal ne commence pas par la valeur d'origine".to_string()
         }
+    }
+}
+
+/// French for a sync error (export, import, keys), by variant.
+pub fn sync_fr(e: &SyncError) -> String {
+    match e {
+        SyncError::Packet(p) => match p {
+            PacketError::NotAPacket => "ce n'est pas un paquet Jatigi (le fichier ne commence pas par JTGX)".to_string(),
+            PacketError::UnsupportedVersion(v) => format!("la version {v} du format de paquet n'est pas prise en charge : mettez Jatigi à jour"),
+            PacketError::Truncated { needed, available } => format!("paquet tronqué : {needed} octets attendus, {available} présents"),
+            PacketError::TrailingBytes(n) => format!("{n} octets inattendus après la signature du paquet"),
+            PacketError::BadHeader(_) => "l'en-tête du paquet est mal formé".to_string(),
+            PacketError::BadSignature(device) => format!("signature invalide : le paquet a été modifié ou n'a pas été fait par l'appareil {device}"),
+            PacketError::WrongProgrammeKey => "déchiffrement impossible : le paquet a été chiffré pour une autre clé de programme".to_string(),
+            PacketError::BadBody(_) => "le contenu du paquet est mal formé".to_string(),
+            PacketError::RecordCount { declared, found } => format!("le paquet annonce {declared} enregistrements mais en contient {found}"),
+            PacketError::Key(_) | PacketError::Crypto => "erreur de clé ou de chiffrement".to_string(),
+        },
+        SyncError::Key(_) => "clé invalide".to_string(),
+        SyncError::Registry(r) => registry_fr(r),
+        SyncError::NotProvisioned => "cette tablette n'a pas encore d'identité d'appareil".to_string(),
+        SyncError::AlreadyProvisioned(d) => format!("cette base a déjà une identité d'appareil ({d})"),
+        SyncError::NoSuchExport(n) => format!("cette tablette n'a jamais fait le paquet {n}"),
+        SyncError::NotAHub => "cette base ne contient pas de clé de programme : ce n'est pas un hub".to_string(),
+        SyncError::AlreadyAHub => "ce hub a déjà une clé de programme".to_string(),
+        SyncError::UnknownDevice(d) => format!("appareil inconnu {d} : enregistrez d'abord son fichier d'appareil (`jatigi hub add-device`)"),
+        SyncError::DeviceKeyConflict(d) => format!("l'appareil {d} est déjà enregistré avec une autre clé publique"),
+        SyncError::Replayed { device, sequence, .. } => format!("paquet rejoué : le paquet {sequence} de {device} a déjà été importé"),
+        SyncError::OutOfOrder { device, sequence, .. } => format!(
+            "paquet hors séquence : la date du paquet {sequence} de {device} contredit celles des paquets voisins déjà importés"
+        ),
+        SyncError::ForeignRecord { device, found } => format!("le paquet de {device} contient un ménage enregistré par {found}"),
+        SyncError::HouseholdConflict(id) => format!("le ménage {id} est déjà dans le registre du hub, venu d'un autre paquet"),
     }
 }
 

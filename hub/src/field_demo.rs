@@ -45,6 +45,9 @@ pub struct DemoReport {
     pub planted_cross_tablet: usize,
     pub stores: Vec<String>,
     pub seconds: f64,
+    /// Issue 7: packets, the hub's folder and what the hub caught.
+    #[serde(flatten)]
+    pub hub: Option<crate::hub_step::HubStepReport>,
 }
 
 /// Who stands at the scanner: the person's master fingers, shared with the simulator.
@@ -70,6 +73,7 @@ struct TabletResult {
     fingers: usize,
     caught: usize,
     store: PathBuf,
+    stored_as: HashMap<u64, PersonId>,
 }
 
 fn now() -> Timestamp {
@@ -182,12 +186,13 @@ fn run_tablet(dir: &Path, plan: &TabletPlan, bar: &ProgressBar) -> Result<Tablet
 
     let mut persons = EnrolledPersons::load(&registry).map_err(|e| HubError::Demo(e.to_string()))?;
     let mut matcher = Matcher::new();
-    let mut result = TabletResult { households: 0, persons: 0, fingers: 0, caught: 0, store: store.clone() };
+    let mut result = TabletResult { households: 0, persons: 0, fingers: 0, caught: 0, store: store.clone(), stored_as: HashMap::new() };
     // Which stored person each planned person became, to judge the duplicate check.
     let mut stored_as: HashMap<u64, PersonId> = HashMap::new();
 
     for (h, (seed, people)) in plan.households.iter().enumerate() {
         let mut household: Household = synthetic::household(*seed, now(), 0);
+        household.device = crate::hub_step::device_id(plan.name);
         for (m, person) in people.iter().enumerate() {
             let Some(person) = person else { continue };
             if let Ok(mut b) = booth.lock() {
@@ -233,6 +238,7 @@ fn run_tablet(dir: &Path, plan: &TabletPlan, bar: &ProgressBar) -> Result<Tablet
         bar.inc(1);
     }
     bar.finish();
+    result.stored_as = stored_as;
     Ok(result)
 }
 
@@ -261,6 +267,8 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), HubError> {
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(HubError::Demo("a tablet thread failed".into())))).collect()
     });
     let results: Vec<TabletResult> = results.into_iter().collect::<Result<_, _>>()?;
+    let outputs: Vec<crate::hub_step::TabletOutput> = results.iter().zip(&plans).map(|(r, p)| crate::hub_step::TabletOutput { name: p.name, store: &r.store, passphrase: p.passphrase, stored_as: &r.stored_as }).collect();
+    let hub = crate::hub_step::run(&dir, &outputs, now())?;
 
     let report = DemoReport {
         households: results.iter().map(|r| r.households).sum(),
@@ -271,6 +279,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), HubError> {
         planted_cross_tablet: cross,
         stores: results.iter().map(|r| r.store.display().to_string()).collect(),
         seconds: start.elapsed().as_secs_f64(),
+        hub: Some(hub),
     };
     if args.json {
         serde_json::to_writer(&mut *out, &report).map_err(|e| HubError::Demo(e.to_string()))?;
@@ -293,6 +302,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), HubError> {
     )?;
     for (store, plan) in report.stores.iter().zip(&plans) {
         writeln!(out, "  encrypted store / base chiffrée: {store} (passphrase / phrase secrète: \"{}\")", plan.passphrase)?;
+    }
+    if let Some(hub) = &report.hub {
+        crate::hub_step::print(hub, &mut *out)?;
     }
     writeln!(out, "  time / durée: {:.1} s", report.seconds)?;
     Ok(())
@@ -337,7 +349,13 @@ mod tests {
         let planted = report["planted_duplicates"].as_u64().expect("planted");
         assert!(planted >= 1, "the plan plants duplicates");
         assert_eq!(report["caught_duplicates"].as_u64(), Some(planted));
-        assert!(report["planted_cross_tablet"].as_u64().expect("cross") >= 1);
+        let cross = report["planted_cross_tablet"].as_u64().expect("cross");
+        assert!(cross >= 1);
+        assert_eq!(report["cross_tablet_duplicates_caught"].as_u64(), Some(cross), "{report}");
+        assert_eq!(report["hub_households"].as_u64(), report["households"].as_u64());
+        assert_eq!(report["hub_individuals"].as_u64(), report["persons"].as_u64());
+        assert_eq!(report["packets"].as_array().map(Vec::len), Some(2));
+        assert!(report["hub"]["folder"].as_str().is_some());
         let stores = report["stores"].as_array().expect("stores");
         assert_eq!(stores.len(), 2);
         for store in stores {

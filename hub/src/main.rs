@@ -1,16 +1,20 @@
 //! `jatigi`: the Jatigi command-line program for desktops and servers.
 //!
-//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `audit
-//! verify`, `registry info`, `synth` (synthetic fingerprints), `convert` (image and template
-//! formats). Every error a user can cause
+//! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `bench
+//! dedup`, `audit verify`, `registry info`, `synth` (synthetic fingerprints), `convert` (image
+//! and template formats), `hub …` (import packets, cross-tablet dedup, adjudication, reports).
+//! Every error a user can cause
 //! ends the program with a one-line message in English and French on stderr and exit code 1
 //! (2 for command-line syntax errors reported by clap).
 
 mod bench;
+mod bench_dedup;
 mod cli;
 mod convert;
 mod demo;
 mod field_demo;
+mod hub_cmd;
+mod hub_step;
 mod engine;
 mod error;
 mod eval;
@@ -52,10 +56,12 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Demo(args) if args.engine_only => demo::run(&mut out)?,
         Command::Demo(args) => field_demo::run(args, &mut out)?,
         Command::Bench(BenchCommand::Registry(args)) => bench::run(args, &mut out)?,
+        Command::Bench(BenchCommand::Dedup(args)) => bench_dedup::run(args, &mut out)?,
         Command::Audit(AuditCommand::Verify(args)) => registry::audit_verify(args, &mut out)?,
         Command::Registry(RegistryCommand::Info(args)) => registry::info(args, &mut out)?,
         Command::Synth(args) => synth_cmd::run(args, &mut out)?,
         Command::Convert(args) => convert::run(args, &mut out)?,
+        Command::Hub(command) => hub_cmd::run(command, &mut out)?,
     }
     out.flush()?;
     Ok(())

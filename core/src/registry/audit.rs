@@ -69,6 +69,8 @@ pub enum AuditAction {
     KeyRotated,
     PacketExported,
     PacketImported,
+    /// The hub accepts packets from a tablet (its public key registered).
+    DeviceRegistered,
 }
 
 impl AuditAction {
@@ -93,6 +95,7 @@ impl AuditAction {
             AuditAction::KeyRotated => 16,
             AuditAction::PacketExported => 17,
             AuditAction::PacketImported => 18,
+            AuditAction::DeviceRegistered => 19,
         }
     }
 
@@ -168,6 +171,7 @@ impl AuditAction {
             16 => simple(AuditAction::KeyRotated),
             17 => simple(AuditAction::PacketExported),
             18 => simple(AuditAction::PacketImported),
+            19 => simple(AuditAction::DeviceRegistered),
             _ => Err(AuditError::Decode("unknown action code")),
         }
     }

@@ -96,6 +96,10 @@ pub const REGISTRY_MIGRATIONS: &[Migration] = &[Migration {
             sealed BLOB NOT NULL
         );
     ",
+}, Migration {
+    version: 3,
+    name: "sync: device identity, exports, programme key, devices, imports, adjudications",
+    sql: crate::sync::SYNC_TABLES_SQL,
 }];
 
 /// Why a registry operation failed.
@@ -222,7 +226,7 @@ impl Registry {
     }
 
     /// Append audit entries in the caller's transaction, moving the sealed head with them.
-    fn append_audit(&self, tx: &Transaction<'_>, entries: &[(i64, &str, AuditAction, String, String)]) -> Result<(), RegistryError> {
+    pub(crate) fn append_audit(&self, tx: &Transaction<'_>, entries: &[(i64, &str, AuditAction, String, String)]) -> Result<(), RegistryError> {
         let mut chain = AuditChain::resume(self.audit_head(tx)?);
         for (at, operator, action, subject, detail) in entries {
             let entry = chain.append(*at, operator, action.clone(), subject, detail)?;
@@ -398,8 +402,21 @@ impl Registry {
                 return Err(RegistryError::SupervisorRequired);
             }
         }
+        self.store.transaction(|tx| self.insert_household(tx, household, decisions, operator.id.as_str(), now))
+    }
+
+    /// Insert a validated household in the caller's transaction (the tablet saves one per
+    /// transaction; the hub imports a whole packet in one).
+    pub(crate) fn insert_household(
+        &self,
+        tx: &Transaction<'_>,
+        household: &Household,
+        decisions: &[(MemberNo, DuplicateDecision)],
+        who: &str,
+        now: Timestamp,
+    ) -> Result<(), RegistryError> {
         let hid = household.id.to_string();
-        self.store.transaction(|tx| {
+        {
             let taken: i64 = tx.query_row("SELECT COUNT(*) FROM households WHERE id = ?1", [&hid], |r| r.get(0))?;
             if taken > 0 {
                 return Err(RegistryError::DuplicateHouseholdId(hid.clone()));
@@ -441,7 +458,6 @@ impl Registry {
                 ],
             )?;
             let at = now.0;
-            let who = operator.id.as_str();
             let mut audit = vec![(at, who, AuditAction::HouseholdCreated, hid.clone(), format!("members={}", household.members.len()))];
             for member in &household.members {
                 let pid = PersonId::new(household.id.clone(), member.number).to_string();
@@ -483,7 +499,7 @@ impl Registry {
                 }
             }
             self.append_audit(tx, &audit)
-        })
+        }
     }
 
     fn insert_capture(&self, tx: &Transaction<'_>, key: &DataKey, member_row: i64, capture: &Capture) -> Result<(), RegistryError> {
@@ -736,7 +752,7 @@ fn decode_head(bytes: &[u8]) -> Option<ChainHead> {
     Some(ChainHead { next_seq, last_hash })
 }
 
-fn parse_date(text: &str) -> Option<Date> {
+pub(crate) fn parse_date(text: &str) -> Option<Date> {
     let mut parts = text.split('-');
     let (y, m, d) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
     if parts.next().is_some() {
