@@ -143,13 +143,8 @@ fn capture_finger(scanner: &Scanner, sim: &SimulatedScanner, finger: FingerPosit
             Err(_) => return Ok(attempts.into_best()),
         };
         let template: Template = capture.jatigi_template().map_err(|e| HubError::Demo(e.to_string()))?;
-        let image = match &capture.image {
-            Some(raw) => {
-                let img = Image { width: raw.width as usize, height: raw.height as usize, pixels: raw.pixels.clone() };
-                synth::encode_png(&img).ok().map(|bytes| FingerImage { format: FingerImageFormat::Png, bytes })
-            }
-            None => None,
-        };
+        // The registry keeps fingerprint images as WSQ, as the scanner sent them.
+        let image = capture.wsq.clone().map(|bytes| FingerImage { format: FingerImageFormat::Wsq, bytes });
         let sample = FingerSample {
             template: template.to_bytes().map_err(|e| HubError::Demo(e.to_string()))?,
             quality: capture.quality,

@@ -147,9 +147,16 @@ fn a_full_capture_over_the_simulated_link() {
         assert_eq!(capture.template_type, TemplateType::Iso19794_2_2011);
         assert_eq!(capture.jatigi_template().unwrap(), expected);
         assert_eq!(capture.no_finger_retries, 0);
-        let image = capture.image.expect("raw image");
+        // The image came as WSQ (the default): pixels within compression error of the
+        // fixture, and the file itself kept for the registry.
+        let image = capture.image.expect("image");
         assert_eq!((image.width, image.height), (300, 300));
-        assert_eq!(image.pixels, fixture.pixels);
+        let mae = image.pixels.iter().zip(&fixture.pixels).map(|(a, b)| (i32::from(*a) - i32::from(*b)).abs()).sum::<i32>() as f64
+            / fixture.pixels.len() as f64;
+        assert!(mae < 10.0, "mean absolute error {mae}");
+        let wsq_file = capture.wsq.as_deref().expect("WSQ file");
+        assert!(wsq_file.len() < fixture.pixels.len() / 8, "{} bytes", wsq_file.len());
+        assert_eq!(jatigi_core::biometrics::wsq::decode(wsq_file).unwrap().pixels, image.pixels);
         assert_eq!(sim.leds(), SmileLeds::good_scan());
 
         // The pieces of the flow, one by one.
@@ -159,13 +166,14 @@ fn a_full_capture_over_the_simulated_link() {
             capture.template
         );
         assert_eq!(scanner.template_types().unwrap(), vec![0x10]);
-        assert_eq!(scanner.image_formats().unwrap(), vec![0x00]);
+        assert_eq!(scanner.image_formats().unwrap(), vec![0x00, 0x20]);
         assert_eq!(
             scanner.image(ImageFormat::Raw).unwrap().pixels,
-            image.pixels
+            fixture.pixels
         );
+        assert_eq!(scanner.image(ImageFormat::Wsq { ratio: 15 }).unwrap().pixels, image.pixels);
         assert!(matches!(
-            scanner.image(ImageFormat::Wsq { ratio: 15 }),
+            scanner.image(ImageFormat::Png),
             Err(ScannerError::Unsupported(_))
         ));
         let preview = scanner

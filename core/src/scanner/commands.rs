@@ -80,8 +80,7 @@ impl CaptureStatus {
 /// Template formats the UN20 can deliver (the minor byte of "get template").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TemplateType {
-    /// ISO/IEC 19794-2:2011. The simulator puts Jatigi template bytes in this slot until the
-    /// ISO codec exists (issue 5).
+    /// ISO/IEC 19794-2:2011 (what the UN20 and the simulator send).
     Iso19794_2_2011 = 0x10,
 }
 

@@ -13,7 +13,7 @@ use super::events::{EventQueue, ScannerEvent};
 use super::frame::{Direction, FrameError, Message, RootMessage, RootType, Route};
 use super::link::{Incoming, Link, LinkState, LinkTiming};
 use super::transport::ByteTransport;
-use crate::biometrics::Template;
+use crate::biometrics::{formats, wsq, Template};
 
 /// How long to wait and how often to try (facts, "UN20 commands": 5 s for commands and
 /// capture, 7 s for image transfer, 2 retries).
@@ -75,8 +75,12 @@ pub struct CaptureOptions {
     /// Captures repeated when no finger is on the sensor before giving up: "no finger"
     /// loops need a limit (facts, "Field failure modes").
     pub no_finger_retries: u32,
-    /// Also transfer the raw image.
+    /// Also transfer the image ...
     pub with_image: bool,
+    /// ... in this format. WSQ (the default) is about 15 times smaller on the Bluetooth link
+    /// and is what the registry stores; a scanner that does not offer WSQ sends raw pixels
+    /// and the driver compresses them at the same ratio.
+    pub image_format: ImageFormat,
 }
 
 impl Default for CaptureOptions {
@@ -89,6 +93,7 @@ impl Default for CaptureOptions {
             allow_low_quality: false,
             no_finger_retries: 2,
             with_image: true,
+            image_format: ImageFormat::Wsq { ratio: 15 },
         }
     }
 }
@@ -101,27 +106,26 @@ pub struct Capture {
     /// The template bytes in the slot of `template_type`.
     pub template: Vec<u8>,
     pub template_type: TemplateType,
-    /// The raw image, when asked for.
+    /// The image's pixels, when asked for.
     pub image: Option<RawImage>,
+    /// The image as WSQ, when asked for in that format: what the registry stores.
+    pub wsq: Option<Vec<u8>>,
     /// Captures that found no finger before this one.
     pub no_finger_retries: u32,
 }
 
 impl Capture {
-    /// The template as a Jatigi [`Template`]. The simulator sends Jatigi template bytes in
-    /// the ISO slot; a real UN20 sends ISO/IEC 19794-2, which needs the ISO codec (issue 5).
+    /// The template as a Jatigi [`Template`]: the sensor's ISO/IEC 19794-2 record (2011, or
+    /// 2005 / ANSI 378 from older firmware, told apart by their headers), first finger view.
+    /// A Jatigi template in the slot is taken as it is.
     pub fn jatigi_template(&self) -> Result<Template, ScannerError> {
-        if !Template::is_template(&self.template) {
-            return Err(ScannerError::Unsupported(
-                "ISO/IEC 19794-2 templates from the sensor (the ISO codec comes with issue 5)",
-            ));
+        let bad = |what| ScannerError::Protocol(FrameError::BadPayload { what, len: self.template.len() });
+        if Template::is_template(&self.template) {
+            return Template::from_bytes(&self.template).map_err(|_| bad("Jatigi template"));
         }
-        Template::from_bytes(&self.template).map_err(|_| {
-            ScannerError::Protocol(FrameError::BadPayload {
-                what: "Jatigi template",
-                len: self.template.len(),
-            })
-        })
+        formats::read_any(&self.template)
+            .and_then(|record| record.first_template())
+            .map_err(|_| bad("ISO/IEC 19794-2 template"))
     }
 }
 
@@ -278,11 +282,11 @@ impl Scanner {
     pub fn image_formats(&self) -> Result<Vec<u8>, ScannerError> {
         self.session()?.list(un20::IMAGE_FORMATS, "image formats")
     }
-    /// Image of the last capture, its CRC-32 checked. Only [`ImageFormat::Raw`] for now:
-    /// WSQ waits for the WSQ codec (issue 5) and PNG is not used by Jatigi; both return
-    /// [`ScannerError::Unsupported`] without asking the scanner.
+    /// Image of the last capture, its CRC-32 checked, as pixels: raw, or WSQ decoded here.
+    /// PNG is not used by Jatigi and returns [`ScannerError::Unsupported`] without asking
+    /// the scanner.
     pub fn image(&self, format: ImageFormat) -> Result<RawImage, ScannerError> {
-        self.session()?.image(format)
+        self.session()?.image(format).map(|(raw, _)| raw)
     }
     /// The usual capture: battery check, UN20 on, LEDs waiting, capture (retrying while no
     /// finger), quality against the threshold, template, optionally the image, LEDs good or
@@ -685,27 +689,37 @@ impl Session<'_> {
         Ok(template)
     }
 
-    fn image(&self, format: ImageFormat) -> Result<RawImage, ScannerError> {
-        match format {
-            ImageFormat::Raw => {}
-            ImageFormat::Wsq { .. } => {
-                return Err(ScannerError::Unsupported(
-                    "WSQ images (the WSQ codec comes with issue 5)",
-                ))
-            }
-            ImageFormat::Png => {
-                return Err(ScannerError::Unsupported("PNG images from the sensor"))
-            }
-        }
+    /// The image in `format`: its pixels, and the WSQ file when it came as one.
+    fn image(&self, format: ImageFormat) -> Result<(RawImage, Option<Vec<u8>>), ScannerError> {
         let kind = (un20::GET_IMAGE, format.minor());
-        self.main(
-            Route::Un20,
-            kind,
-            format.command_data(),
-            "image",
-            self.timeouts.image,
-            |d| RawImage::decode(open_image(&d)?),
-        )
+        let data = format.command_data();
+        match format {
+            ImageFormat::Raw => self
+                .main(Route::Un20, kind, data, "image", self.timeouts.image, |d| RawImage::decode(open_image(&d)?))
+                .map(|raw| (raw, None)),
+            ImageFormat::Wsq { .. } => self.main(Route::Un20, kind, data, "WSQ image", self.timeouts.image, |d| {
+                let file = open_image(&d)?;
+                let raw = wsq_pixels(file)?;
+                Ok((raw, Some(file.to_vec())))
+            }),
+            ImageFormat::Png => Err(ScannerError::Unsupported("PNG images from the sensor")),
+        }
+    }
+
+    /// The capture's image as options ask: WSQ from the sensor when it offers WSQ, else raw
+    /// pixels compressed here at the same ratio.
+    fn capture_image(&self, format: ImageFormat, dpi: u16) -> Result<(RawImage, Option<Vec<u8>>), ScannerError> {
+        let ImageFormat::Wsq { ratio } = format else {
+            return self.image(format);
+        };
+        if self.list(un20::IMAGE_FORMATS, "image formats")?.contains(&format.minor()) {
+            return self.image(format);
+        }
+        let (raw, _) = self.image(ImageFormat::Raw)?;
+        let bitrate = (8.0 / f32::from(ratio.max(1))).clamp(wsq::MIN_BITRATE, wsq::MAX_BITRATE);
+        let file = wsq::encode(&raw.pixels, usize::from(raw.width), usize::from(raw.height), Some(dpi), bitrate, &[])
+            .map_err(|_| ScannerError::Protocol(FrameError::BadPayload { what: "raw image", len: raw.pixels.len() }))?;
+        Ok((raw, Some(file)))
     }
 
     fn capture_fingerprint(&self, options: &CaptureOptions) -> Result<Capture, ScannerError> {
@@ -737,10 +751,11 @@ impl Session<'_> {
         }
         let template_type = TemplateType::Iso19794_2_2011;
         let template = self.template(template_type)?;
-        let image = if options.with_image {
-            Some(self.image(ImageFormat::Raw)?)
+        let (image, wsq) = if options.with_image {
+            let (raw, wsq) = self.capture_image(options.image_format, options.dpi)?;
+            (Some(raw), wsq)
         } else {
-            None
+            (None, None)
         };
         self.set_smile_leds(&SmileLeds::good_scan())?;
         Ok(Capture {
@@ -748,6 +763,7 @@ impl Session<'_> {
             template,
             template_type,
             image,
+            wsq,
             no_finger_retries: no_finger,
         })
     }
@@ -775,6 +791,14 @@ fn ok_or_refused(result: u8, command: &'static str) -> Result<(), ScannerError> 
     } else {
         Err(ScannerError::Refused { command })
     }
+}
+
+/// Pixels of a WSQ file from the sensor (sizes a raw image could not carry are refused).
+fn wsq_pixels(file: &[u8]) -> Result<RawImage, FrameError> {
+    let bad = || FrameError::BadPayload { what: "WSQ image", len: file.len() };
+    let image = wsq::decode(file).map_err(|_| bad())?;
+    let (width, height) = (u16::try_from(image.width).map_err(|_| bad())?, u16::try_from(image.height).map_err(|_| bad())?);
+    Ok(RawImage { width, height, pixels: image.pixels })
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::biometrics::formats::{FingerRecord, Format};
+use crate::biometrics::wsq;
+
 use super::commands::{
     seal_image, stm, un20, Battery, CaptureStatus, ComponentVersion, ImageFormat, RawImage,
     SmileLeds, TemplateType, UnifiedVersion, NO, RESULT_ERROR, RESULT_OK, YES,
@@ -23,6 +26,9 @@ use super::frame::{Direction, Frame, FrameDecoder, Message, Mode, RootMessage, R
 use super::reassembly::Reassembler;
 use super::transport::{memory_pair, ByteTransport, MemoryTransport};
 use crate::biometrics::{extract, FingerImage};
+
+/// WSQ compression ratio when the "get image" command names none (the facts' usual 15).
+const DEFAULT_WSQ_RATIO: u8 = 15;
 
 /// Longest wait in one read of the simulator's loop.
 const POLL: Duration = Duration::from_millis(5);
@@ -574,7 +580,7 @@ impl SimState {
                 reply(vec![RESULT_OK])
             }
             un20::TEMPLATE_TYPES => reply(vec![TemplateType::Iso19794_2_2011 as u8]),
-            un20::IMAGE_FORMATS => reply(vec![ImageFormat::Raw.minor()]),
+            un20::IMAGE_FORMATS => reply(vec![ImageFormat::Raw.minor(), ImageFormat::Wsq { ratio: 0 }.minor()]),
             un20::IMAGE_QUALITY => reply(vec![self.captured.as_ref().map_or(0, |s| s.quality)]),
             (un20::GET_TEMPLATE, minor) if minor == TemplateType::Iso19794_2_2011 as u8 => reply(
                 self.captured
@@ -591,13 +597,20 @@ impl SimState {
                     height: scan.image.height as u16,
                     pixels: scan.image.pixels.clone(),
                 };
-                let bytes = to_phone(Route::Un20, kind, seal_image(&raw.encode()));
-                self.stats.images_sent += 1;
-                if self.config.faults.disconnect_mid_image {
-                    self.config.faults.disconnect_mid_image = false;
-                    return Reply::SendHalfAndHangUp(bytes);
-                }
-                Reply::Send(bytes)
+                self.send_image(kind, &raw.encode())
+            }
+            (un20::GET_IMAGE, minor) if minor == (ImageFormat::Wsq { ratio: 0 }).minor() => {
+                let Some(scan) = &self.captured else {
+                    return reply(Vec::new());
+                };
+                // The command's data byte is the compression ratio (8 bits per pixel over
+                // the ratio gives the bit rate the encoder aims at).
+                let ratio = message.data.first().copied().filter(|&r| r > 0).unwrap_or(DEFAULT_WSQ_RATIO);
+                let bitrate = (8.0 / f32::from(ratio)).clamp(wsq::MIN_BITRATE, wsq::MAX_BITRATE);
+                let Ok(file) = wsq::encode_finger(&scan.image, bitrate) else {
+                    return reply(Vec::new());
+                };
+                self.send_image(kind, &file)
             }
             (un20::GET_TEMPLATE | un20::GET_IMAGE | un20::UNPROCESSED_IMAGE, _) => {
                 reply(Vec::new())
@@ -633,6 +646,17 @@ impl SimState {
         }
     }
 
+    /// An image answer with its CRC-32; the "drop the link mid-image" fault cuts it in half.
+    fn send_image(&mut self, kind: (u8, u8), image: &[u8]) -> Reply {
+        let bytes = to_phone(Route::Un20, kind, seal_image(image));
+        self.stats.images_sent += 1;
+        if self.config.faults.disconnect_mid_image {
+            self.config.faults.disconnect_mid_image = false;
+            return Reply::SendHalfAndHangUp(bytes);
+        }
+        Reply::Send(bytes)
+    }
+
     /// Take the next image of the current finger and assess it with the engine.
     fn scan_next(&mut self) -> Option<Scan> {
         let image = self.source.next_image(self.finger)?;
@@ -640,7 +664,12 @@ impl SimState {
             return None;
         }
         let (mut quality, template) = match extract(&image) {
-            Ok(t) => (t.quality.min(100), t.to_bytes().unwrap_or_default()),
+            // What a UN20 hands over: an ISO/IEC 19794-2:2011 record (finger position
+            // unknown to the sensor).
+            Ok(t) => (
+                t.quality.min(100),
+                FingerRecord::from_template(&t, 0, Format::Iso2011).to_bytes(Format::Iso2011).unwrap_or_default(),
+            ),
             Err(_) => (0, Vec::new()),
         };
         if let Some(q) = self.config.faults.poor_quality {
