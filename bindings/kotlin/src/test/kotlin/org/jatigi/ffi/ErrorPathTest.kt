@@ -181,6 +181,15 @@ class ErrorPathTest {
         assertEquals(0uL, store.loadGallery(null, null))
         val cancelled = CancelToken().also { it.cancel() }
         assertThrows<JatigiException.Cancelled> { JatigiStore.create(tempStorePath().toString(), "TAB-GAO-07", AesKeyProvider()).loadGallery(null, cancelled) }
+
+        // A listener that throws is a bug in the shell: in Rust it is a panic, caught at the
+        // boundary and raised as InternalException; the app goes on and so does the session.
+        val throwing = object : ProgressListener {
+            override fun onProgress(progress: Progress) = throw IllegalStateException("a screen bug")
+        }
+        val e = assertThrows<InternalException> { session.checkDuplicates(throwing, null) }
+        assertTrue(e.message!!.contains("Callback interface failure"), e.message)
+        assertTrue(session.checkDuplicates(null, null).isEmpty())
         scanner.disconnect()
     }
 }
