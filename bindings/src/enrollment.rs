@@ -474,7 +474,7 @@ impl EnrollmentSession {
                 member: dm.number.get(),
                 name: dm.name(),
                 relation: relation_of(dm.relation),
-                consent: dm.consent_recorded.then(|| match dm.person.consent.decision {
+                consent: dm.consent_recorded.then_some(match dm.person.consent.decision {
                     m::ConsentDecision::Given => ConsentDecision::Given,
                     m::ConsentDecision::Refused => ConsentDecision::Refused,
                 }),

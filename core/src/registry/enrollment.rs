@@ -171,7 +171,7 @@ impl EnrolledPersons {
             .into_iter()
             .filter_map(|hit| {
                 self.people.get(&hit.person).map(|person| DuplicateCandidate {
-                    person: person.clone(),
+                    person: *person,
                     score: hit.score,
                     fmr: fmr_of_score(hit.score),
                     fingers: hit.fingers,
@@ -209,7 +209,7 @@ impl EnrolledPersons {
                 for hit in within.search(&probe, matcher, options) {
                     if let Ok(number) = MemberNo::new(hit.person as u8) {
                         candidates.push(DuplicateCandidate {
-                            person: PersonId::new(household.id.clone(), number),
+                            person: PersonId::new(household.id, number),
                             score: hit.score,
                             fmr: fmr_of_score(hit.score),
                             fingers: hit.fingers,
