@@ -149,48 +149,84 @@ impl EnrolledPersons {
         self.gallery.is_empty()
     }
 
+    /// Build every cylinder of the gallery now, for example on a background thread after
+    /// loading, so that no duplicate check pays for them later.
+    pub fn prepare_all(&self) {
+        self.gallery.prepare_all();
+    }
+
+    /// Enrolled persons who may be the owner of `fingers` (finger code, template), fused
+    /// scores, best first: the search behind both the duplicate check and identifying a
+    /// person at the scanner.
+    pub fn identify(&self, fingers: &[(FingerCode, Template)], matcher: &mut Matcher, options: &SearchOptions) -> Vec<DuplicateCandidate> {
+        if fingers.is_empty() {
+            return Vec::new();
+        }
+        self.search_gallery(&Probe::new(fingers), matcher, options)
+    }
+
+    fn search_gallery(&self, probe: &Probe, matcher: &mut Matcher, options: &SearchOptions) -> Vec<DuplicateCandidate> {
+        self.gallery
+            .search(probe, matcher, options)
+            .into_iter()
+            .filter_map(|hit| {
+                self.people.get(&hit.person).map(|person| DuplicateCandidate {
+                    person: *person,
+                    score: hit.score,
+                    fmr: fmr_of_score(hit.score),
+                    fingers: hit.fingers,
+                })
+            })
+            .collect()
+    }
+
     /// Search every enrolled person with all captured fingers of each member; fused scores,
     /// best first. Members of the household are also checked against each other (the same
     /// person entered twice).
     pub fn check(&self, household: &Household, matcher: &mut Matcher, options: &SearchOptions) -> Vec<MemberCandidates> {
+        self.check_with_progress(household, matcher, options, &mut |_, _| true).unwrap_or_default()
+    }
+
+    /// [`check`](Self::check), calling `progress(members checked, members in all)` after
+    /// each member; when it returns `false` (the operator cancelled) the check stops and
+    /// returns `None`. A screen shows the count; a household of ten against a large
+    /// gallery takes a few seconds on a tablet.
+    pub fn check_with_progress(
+        &self,
+        household: &Household,
+        matcher: &mut Matcher,
+        options: &SearchOptions,
+        progress: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Option<Vec<MemberCandidates>> {
         let mut within = Gallery::new();
         let mut out = Vec::new();
-        for member in &household.members {
+        let total = household.members.len();
+        for (done, member) in household.members.iter().enumerate() {
             let templates = member_templates(household, member.number);
-            if templates.is_empty() {
-                continue;
-            }
-            let probe = Probe::new(&templates);
-            let mut candidates: Vec<DuplicateCandidate> = self
-                .gallery
-                .search(&probe, matcher, options)
-                .into_iter()
-                .filter_map(|hit| {
-                    self.people.get(&hit.person).map(|person| DuplicateCandidate {
-                        person: person.clone(),
-                        score: hit.score,
-                        fmr: fmr_of_score(hit.score),
-                        fingers: hit.fingers,
-                    })
-                })
-                .collect();
-            for hit in within.search(&probe, matcher, options) {
-                if let Ok(number) = MemberNo::new(hit.person as u8) {
-                    candidates.push(DuplicateCandidate {
-                        person: PersonId::new(household.id.clone(), number),
-                        score: hit.score,
-                        fmr: fmr_of_score(hit.score),
-                        fingers: hit.fingers,
-                    });
+            if !templates.is_empty() {
+                let probe = Probe::new(&templates);
+                let mut candidates = self.search_gallery(&probe, matcher, options);
+                for hit in within.search(&probe, matcher, options) {
+                    if let Ok(number) = MemberNo::new(hit.person as u8) {
+                        candidates.push(DuplicateCandidate {
+                            person: PersonId::new(household.id, number),
+                            score: hit.score,
+                            fmr: fmr_of_score(hit.score),
+                            fingers: hit.fingers,
+                        });
+                    }
+                }
+                candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+                within.add(u64::from(member.number.get()), &templates);
+                if !candidates.is_empty() {
+                    out.push(MemberCandidates { member: member.number, candidates });
                 }
             }
-            candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-            within.add(u64::from(member.number.get()), &templates);
-            if !candidates.is_empty() {
-                out.push(MemberCandidates { member: member.number, candidates });
+            if !progress(done + 1, total) {
+                return None;
             }
         }
-        out
+        Some(out)
     }
 
     /// Check, require a decision for every member who matched, save the household in one
@@ -232,6 +268,29 @@ mod tests {
 
     fn sample(quality: u8) -> FingerSample {
         FingerSample { template: vec![quality], quality, image: None }
+    }
+
+    #[test]
+    fn a_check_reports_every_member_and_stops_when_cancelled() {
+        let now = crate::registry::model::Date::new(2025, 6, 1).map(|d| d.start()).expect("date");
+        let household = (1..50).map(|seed| super::super::synthetic::household(seed, now, 2)).find(|h| h.members.len() >= 3).expect("a household of three or more");
+        let persons = EnrolledPersons::default();
+        let mut seen = Vec::new();
+        let found = persons.check_with_progress(&household, &mut Matcher::new(), &SearchOptions::default(), &mut |done, total| {
+            seen.push((done, total));
+            true
+        });
+        let found = found.expect("not cancelled");
+        assert!(found.iter().all(|m| !m.needs_decision()), "strangers, and an empty gallery: {found:?}");
+        let n = household.members.len();
+        assert_eq!(seen, (1..=n).map(|d| (d, n)).collect::<Vec<_>>());
+        let mut calls = 0;
+        let cancelled = persons.check_with_progress(&household, &mut Matcher::new(), &SearchOptions::default(), &mut |_, _| {
+            calls += 1;
+            false
+        });
+        assert_eq!((cancelled, calls), (None, 1));
+        assert!(persons.identify(&[], &mut Matcher::new(), &SearchOptions::default()).is_empty());
     }
 
     #[test]

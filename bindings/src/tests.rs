@@ -1,0 +1,140 @@
+//! The API driven from Rust, with Rust implementations of the callbacks: the adapters, and
+//! the enrollment flow the Kotlin tests repeat across the boundary.
+
+use std::sync::{Arc, Mutex};
+
+use jatigi_core::store::{self as core_store, DataKey, StoreError};
+
+use crate::keys::ForeignKeyProvider;
+use crate::*;
+
+/// Wraps by appending a tag that only this provider's `secret` reproduces (tests only).
+struct TagProvider {
+    secret: u8,
+}
+
+impl KeyProvider for TagProvider {
+    fn wrap(&self, key: Vec<u8>) -> Result<Vec<u8>, KeyProviderError> {
+        Ok(key.iter().map(|b| b ^ self.secret).chain([self.secret]).collect())
+    }
+    fn unwrap(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyProviderError> {
+        match wrapped.split_last() {
+            Some((&tag, key)) if tag == self.secret => Ok(key.iter().map(|b| b ^ self.secret).collect()),
+            _ => Err(KeyProviderError::WrongKey),
+        }
+    }
+    fn id(&self) -> String {
+        "rust-test-tag".into()
+    }
+}
+
+#[test]
+fn the_key_provider_adapter_maps_its_errors() {
+    use core_store::KeyProvider as _;
+    let key = DataKey::generate().expect("key");
+    let right = ForeignKeyProvider(Box::new(TagProvider { secret: 7 }));
+    let wrapped = right.wrap(&key).expect("wraps");
+    assert_eq!(right.unwrap(&wrapped).expect("unwraps").expose_secret(), key.expose_secret());
+    let wrong = ForeignKeyProvider(Box::new(TagProvider { secret: 8 }));
+    assert!(matches!(wrong.unwrap(&wrapped), Err(StoreError::WrongKey)));
+    // A provider handing back a key of the wrong length did not unwrap ours.
+    let short = ForeignKeyProvider(Box::new(TagProvider { secret: 7 }));
+    assert!(matches!(short.unwrap(&wrapped[1..]), Err(StoreError::WrongKey)));
+}
+
+/// Returns everything it holds on each read, whatever was asked.
+struct Greedy(Mutex<Vec<Vec<u8>>>);
+
+impl ByteTransport for Greedy {
+    fn write(&self, _bytes: Vec<u8>) -> Result<(), TransportError> {
+        Ok(())
+    }
+    fn read(&self, _max_len: u32, _timeout_ms: u32) -> Result<Vec<u8>, TransportError> {
+        self.0.lock().expect("lock").pop().ok_or(TransportError::Closed)
+    }
+    fn close(&self) {
+        panic!("a shell's close() that throws must not end the link thread");
+    }
+}
+
+#[test]
+fn the_transport_adapter_keeps_bytes_beyond_what_was_asked_and_survives_a_throwing_close() {
+    use jatigi_core::scanner::transport::ByteTransport as _;
+    let mut t = crate::scanner::foreign(Box::new(Greedy(Mutex::new(vec![(0..10).collect()]))));
+    let mut buf = [0u8; 4];
+    let got: Vec<usize> = (0..3).map(|_| t.read(&mut buf, std::time::Duration::from_millis(1)).expect("read")).collect();
+    assert_eq!(got, vec![4, 4, 2]);
+    assert_eq!(&buf[..2], &[8, 9]);
+    assert!(t.read(&mut buf, std::time::Duration::from_millis(1)).is_err());
+    t.close();
+}
+
+fn consent_and_fingers(session: &EnrollmentSession, member: u8, person: u64, sim: &SimulatedScanner, scanner: &Arc<ScannerSession>) {
+    session.record_consent(member, ConsentDecision::Given, ConsentMethod::Verbal).expect("consent");
+    for finger in [Finger::RightIndex, Finger::LeftIndex] {
+        sim.present(person, finger);
+        loop {
+            let attempt = session.capture_finger(member, finger, Arc::clone(scanner)).expect("capture");
+            if !matches!(attempt.verdict, AttemptVerdict::TryAgain { .. }) {
+                break;
+            }
+        }
+    }
+}
+
+fn member(relation: Relation, given: &str, family: &str) -> MemberDetails {
+    MemberDetails {
+        relation,
+        given_names: given.into(),
+        family_name: family.into(),
+        other_names: String::new(),
+        sex: Sex::Female,
+        birth: BirthInfo::EstimatedAge { years: 30 },
+        phone: None,
+        document: None,
+        vulnerabilities: vec![],
+    }
+}
+
+#[test]
+fn a_person_enrolled_twice_is_caught_and_linked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("registry.db").display().to_string();
+    let store = JatigiStore::create(path.clone(), "TAB-GAO-07".into(), Box::new(TagProvider { secret: 3 })).expect("create");
+    assert!(matches!(
+        JatigiStore::open(path, "TAB-GAO-07".into(), Box::new(TagProvider { secret: 4 })),
+        Err(JatigiError::WrongKey)
+    ));
+    store
+        .add_first_supervisor(NewOperator { id: "SUP-0001".into(), name: "Aminata Keïta".into(), role: Role::Supervisor, pin: "4827".into() })
+        .expect("supervisor");
+    let operator = store.sign_in("SUP-0001".into(), "4827".into()).expect("sign in");
+    let sim = SimulatedScanner::new(11);
+    let scanner = ScannerSession::connect_simulated(Arc::clone(&sim)).expect("scanner");
+    let details = HouseholdDetails {
+        site: DisplacementSite { region: Region::Mopti, cercle: "Mopti".into(), commune: "Socoura".into(), site_name: "Site de Socoura".into(), gps: None },
+        origin: Origin { region: Region::Mopti, cercle: "Bankass".into(), commune: String::new(), village: String::new() },
+        displaced_on: CalendarDate { year: 2023, month: 5, day: 1 },
+        reason: DisplacementReason::Violence,
+    };
+
+    let first = operator.start_household(details.clone()).expect("household");
+    let head = first.add_member(member(Relation::Head, "Kadiatou", "Diallo")).expect("member");
+    consent_and_fingers(&first, head, 1, &sim, &scanner);
+    let saved = first.save().expect("saved");
+
+    let second = operator.start_household(details).expect("household");
+    let head = second.add_member(member(Relation::Head, "Kadiatou", "Diallo")).expect("member");
+    consent_and_fingers(&second, head, 1, &sim, &scanner);
+    let matches = second.check_duplicates(None, None).expect("check");
+    let top = &matches[0].candidates[0];
+    assert!(matches[0].needs_decision && top.person_id == format!("{}/01", saved.household_id), "{matches:?}");
+    assert_eq!(top.name, "Kadiatou Diallo");
+    assert!(matches!(second.save(), Err(JatigiError::DecisionMissing { member: 1 })));
+    second.decide(head, Decision::SamePerson { person_id: top.person_id.clone() }).expect("decide");
+    let again = second.save().expect("saved");
+    assert_eq!(again.members[0].linked_to.as_deref(), Some(top.person_id.as_str()));
+    assert_eq!(again.fingers_saved, 0);
+    assert!(matches!(second.save(), Err(JatigiError::SessionClosed)));
+    scanner.disconnect();
+}
