@@ -96,7 +96,7 @@ pub const REGISTRY_MIGRATIONS: &[Migration] = &[Migration {
             sealed BLOB NOT NULL
         );
     ",
-}];
+}, crate::card::issuer::ISSUER_MIGRATION];
 
 /// Why a registry operation failed.
 #[derive(Debug, Error)]
