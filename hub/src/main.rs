@@ -1,11 +1,13 @@
 //! `jatigi`: the Jatigi command-line program for desktops and servers.
 //!
 //! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `audit
-//! verify`, `registry info`, `synth` (synthetic fingerprints). Every error a user can cause
+//! verify`, `registry info`, `synth` (synthetic fingerprints), `card issue|sheet|verify|bench`
+//! (household cards). Every error a user can cause
 //! ends the program with a one-line message in English and French on stderr and exit code 1
 //! (2 for command-line syntax errors reported by clap).
 
 mod bench;
+mod card_cmd;
 mod cli;
 mod demo;
 mod field_demo;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AuditCommand, BenchCommand, Cli, Command, RegistryCommand};
+use crate::cli::{AuditCommand, BenchCommand, CardCommand, Cli, Command, RegistryCommand};
 use crate::error::HubError;
 
 fn main() -> ExitCode {
@@ -53,6 +55,10 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Audit(AuditCommand::Verify(args)) => registry::audit_verify(args, &mut out)?,
         Command::Registry(RegistryCommand::Info(args)) => registry::info(args, &mut out)?,
         Command::Synth(args) => synth_cmd::run(args, &mut out)?,
+        Command::Card(CardCommand::Issue(args)) => card_cmd::issue(args, &mut out)?,
+        Command::Card(CardCommand::Sheet(args)) => card_cmd::sheet(args, &mut out)?,
+        Command::Card(CardCommand::Verify(args)) => card_cmd::verify(args, &mut out)?,
+        Command::Card(CardCommand::Bench(args)) => card_cmd::bench(args, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -140,6 +140,14 @@ impl CardIssuer {
         Ok(CardIssuer { key_pair, kid })
     }
 
+    /// The key made from a 32-byte seed. For tests, vectors and benchmarks only: a real
+    /// issuer's key comes from [`generate`](Self::generate).
+    pub fn from_seed(seed: &[u8; 32]) -> Result<CardIssuer, CardError> {
+        let key_pair = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| CardError::Signing)?;
+        let kid = KeyId::of_public_key(key_pair.public_key().as_ref());
+        Ok(CardIssuer { key_pair, kid })
+    }
+
     /// The key id cards carry.
     pub fn kid(&self) -> KeyId {
         self.kid

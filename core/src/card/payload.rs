@@ -177,6 +177,8 @@ pub enum CardError {
     Algorithm,
     #[error("invalid claims: {0}")]
     Claims(&'static str),
+    #[error("no Jatigi card QR code found in the photo")]
+    NoQrCode,
     #[error("the system's random generator is unavailable")]
     RandomUnavailable,
     #[error("signing failed")]
@@ -196,6 +198,7 @@ impl CardError {
             CardError::Envelope(what) => format!("ce n'est pas un message COSE_Sign1 Jatigi : {what}"),
             CardError::Algorithm => "l'algorithme de signature n'est pas EdDSA".into(),
             CardError::Claims(what) => format!("revendications invalides : {what}"),
+            CardError::NoQrCode => "aucun code QR de carte Jatigi trouvé sur la photo".into(),
             CardError::RandomUnavailable => "le générateur aléatoire du système est indisponible".into(),
             CardError::Signing => "la signature a échoué".into(),
         }

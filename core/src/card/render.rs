@@ -18,7 +18,7 @@ pub const CARD_W: u32 = 1011;
 pub const CARD_H: u32 = 638;
 /// Pixels per QR module: 6 px at 300 dpi is 0.51 mm, well above the 0.33 mm a phone camera
 /// resolves at reading distance, and a version 10 code (57 modules) stays 29 mm wide.
-pub const MODULE_PX: u32 = 6;
+pub const MODULE_PX: u32 = 7;
 /// Light modules around the code, as ISO/IEC 18004 requires.
 pub const QUIET_MODULES: u32 = 4;
 /// Error correction: M restores 15% of damaged codewords, the usual compromise between a

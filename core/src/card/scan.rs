@@ -4,14 +4,34 @@
 //! Why several looks: field photos are tilted, small, blurred, JPEG-compressed and unevenly
 //! lit. rqrr binarises with a local threshold and reads any rotation, which covers most
 //! photos at full size; a half-size copy merges blur and JPEG noise and is four times
-//! faster to search, a contrast-normalised copy rescues shadows and glare, and an enlarged
-//! crop rescues codes whose modules are under 3 px. The cheap looks come first, so a good
-//! photo costs one look.
+//! faster to search, our own binarisation (local mean over a square window) keeps small
+//! blurred finder patterns that rqrr's row-wise threshold loses, a contrast-normalised copy
+//! rescues shadows and glare, and enlarged crops rescue codes whose modules are about 3 px.
+//! The cheap looks come first, so a good photo costs one look.
 
 use image::GrayImage;
 use thiserror::Error;
 
 use super::payload::PREFIX;
+
+/// Decode the grids rqrr finds in a prepared image (a macro: rqrr does not export the trait
+/// its image buffers implement, so no function can be generic over them).
+macro_rules! grids {
+    ($prepared:expr) => {{
+    let mut seen = Vec::new();
+    for grid in $prepared.detect_grids() {
+        if let Ok((_, text)) = grid.decode() {
+            if text.starts_with(PREFIX) {
+                return Look::Read(text);
+            }
+        }
+        let xs = grid.bounds.iter().map(|p| i64::from(p.x));
+        let ys = grid.bounds.iter().map(|p| i64::from(p.y));
+        seen.push(Region { x0: xs.clone().min().unwrap_or(0), x1: xs.max().unwrap_or(0), y0: ys.clone().min().unwrap_or(0), y1: ys.max().unwrap_or(0) });
+    }
+    Look::Seen(seen)
+    }};
+}
 
 /// Photos larger than this (either side) are reduced first: a card QR needs no more, and
 /// rqrr's time grows with the pixel count.
@@ -62,40 +82,140 @@ pub fn scan_image(photo: &GrayImage) -> Result<String, ScanError> {
     } else {
         photo.clone()
     };
-    if let Some(text) = look(&base) {
-        return Ok(text);
-    }
+    // 1. The photo as it is.
+    let mut seen = match look(&base) {
+        Look::Read(text) => return Ok(text),
+        Look::Seen(regions) => regions,
+    };
+    // 2. A half-size copy: blur and JPEG noise average out, and it is cheap.
     let half = half_size(&base);
-    if let Some(text) = look(&half) {
-        return Ok(text);
+    match look(&half) {
+        Look::Read(text) => return Ok(text),
+        Look::Seen(regions) => seen.extend(regions.into_iter().map(|r| r.scaled(2))),
     }
-    if let Some(text) = look(&local_contrast(&half, CONTRAST_RADIUS / 2)) {
-        return Ok(text);
+    // 3. Our own binarisation (local mean over a square window): rqrr's own threshold
+    //    follows rows and loses small, blurred finder patterns.
+    match look_binarised(&base, BINARISE_RADIUS) {
+        Look::Read(text) => return Ok(text),
+        Look::Seen(regions) => seen.extend(regions),
     }
-    if let Some(text) = look(&local_contrast(&base, CONTRAST_RADIUS)) {
-        return Ok(text);
+    // 4. Codes found but not decoded: their region enlarged and contrast-normalised.
+    for region in seen.iter().take(MAX_REGIONS) {
+        if let Some(text) = read_region(&base, region) {
+            return Ok(text);
+        }
     }
-    // Small codes: enlarge the whole photo's central part would be costly; enlarge the
-    // regions where rqrr saw finder patterns is not exposed, so enlarge quarters instead.
+    // 5. Shadows and glare: local contrast, at half and full size.
+    for image in [local_contrast(&half, CONTRAST_RADIUS / 2), local_contrast(&base, CONTRAST_RADIUS)] {
+        match look(&image) {
+            Look::Read(text) => return Ok(text),
+            Look::Seen(regions) => {
+                let factor = if image.width() == half.width() { 2 } else { 1 };
+                for region in regions.into_iter().take(MAX_REGIONS) {
+                    if let Some(text) = read_region(&base, &region.scaled(factor)) {
+                        return Ok(text);
+                    }
+                }
+            }
+        }
+    }
+    // 6. Codes too small for their finder patterns to be found: enlarged quarters, also
+    //    sharpened and binarised our way.
     for tile in quarters(&base) {
-        let big = image::imageops::resize(&tile, tile.width() * 2, tile.height() * 2, image::imageops::FilterType::Triangle);
-        if let Some(text) = look(&big) {
+        let big = image::imageops::resize(&tile, tile.width() * 2, tile.height() * 2, image::imageops::FilterType::CatmullRom);
+        if let Look::Read(text) = look(&big) {
+            return Ok(text);
+        }
+        if let Look::Read(text) = look_binarised(&image::imageops::unsharpen(&big, 2.0, 0), BINARISE_RADIUS) {
             return Ok(text);
         }
     }
     Err(ScanError::NotFound)
 }
 
-/// One look with rqrr: the first grid that decodes to a card text.
-fn look(image: &GrayImage) -> Option<String> {
+/// At most this many found-but-unread regions are retried (a photo of a sheet holds 10).
+const MAX_REGIONS: usize = 12;
+
+/// Where rqrr saw a code: the bounding box of its four corners.
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    x0: i64,
+    y0: i64,
+    x1: i64,
+    y1: i64,
+}
+
+impl Region {
+    fn scaled(self, f: i64) -> Region {
+        Region { x0: self.x0 * f, y0: self.y0 * f, x1: self.x1 * f, y1: self.y1 * f }
+    }
+}
+
+enum Look {
+    Read(String),
+    Seen(Vec<Region>),
+}
+
+/// One look with rqrr: the first grid that decodes to a card text, or where codes were seen.
+fn look(image: &GrayImage) -> Look {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| image.as_raw()[y * w + x]);
-    prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|grid| grid.decode().ok())
-        .map(|(_, text)| text)
-        .find(|text| text.starts_with(PREFIX))
+    grids!(prepared)
+}
+
+
+/// A region cut out with a margin, enlarged so the code is about [`REGION_SIDE`] px wide,
+/// then looked at as it is and contrast-normalised.
+fn read_region(image: &GrayImage, r: &Region) -> Option<String> {
+    let margin = ((r.x1 - r.x0).max(r.y1 - r.y0) / 4).max(8);
+    let x0 = (r.x0 - margin).clamp(0, i64::from(image.width()) - 1) as u32;
+    let y0 = (r.y0 - margin).clamp(0, i64::from(image.height()) - 1) as u32;
+    let x1 = (r.x1 + margin).clamp(0, i64::from(image.width())) as u32;
+    let y1 = (r.y1 + margin).clamp(0, i64::from(image.height())) as u32;
+    if x1 <= x0 + 8 || y1 <= y0 + 8 {
+        return None;
+    }
+    let crop = image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+    let f = (REGION_SIDE / f64::from(crop.width().max(crop.height()))).clamp(1.0, 4.0);
+    let big = image::imageops::resize(&crop, (f64::from(crop.width()) * f) as u32, (f64::from(crop.height()) * f) as u32, image::imageops::FilterType::CatmullRom);
+    if let Look::Read(text) = look(&big) {
+        return Some(text);
+    }
+    match look(&local_contrast(&big, CONTRAST_RADIUS)) {
+        Look::Read(text) => Some(text),
+        Look::Seen(_) => None,
+    }
+}
+
+/// Side, in pixels, to which a seen-but-unread code is enlarged: about 12 px per module for
+/// a version 10 code.
+const REGION_SIDE: f64 = 800.0;
+
+/// Radius of the binarisation window: a few modules of the smallest code we read, less than
+/// a lighting gradient changes over.
+const BINARISE_RADIUS: usize = 20;
+
+/// A look at our own binarisation: dark where a pixel is below the mean of its window.
+fn look_binarised(image: &GrayImage, radius: usize) -> Look {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let px = image.as_raw();
+    let mut sum = vec![0u32; (w + 1) * (h + 1)];
+    for y in 0..h {
+        let mut row = 0u32;
+        for x in 0..w {
+            row += u32::from(px[y * w + x]);
+            sum[(y + 1) * (w + 1) + x + 1] = sum[y * (w + 1) + x + 1] + row;
+        }
+    }
+    let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| {
+        let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
+        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
+        let total = sum[y1 * (w + 1) + x1] + sum[y0 * (w + 1) + x0] - sum[y0 * (w + 1) + x1] - sum[y1 * (w + 1) + x0];
+        let n = ((x1 - x0) * (y1 - y0)) as u32;
+        // Dark if more than 3 grey levels under the local mean (flat areas stay light).
+        u32::from(px[y * w + x]) * n + 3 * n < total
+    });
+    grids!(prepared)
 }
 
 /// Half the size, each pixel the mean of four.

@@ -274,7 +274,9 @@ fn photo_rate(count: u64, seed: u64) -> (usize, Vec<Degradation>) {
     let mut failures = Vec::new();
     for i in 0..count {
         let household = synthetic::household(synthetic::derive_seed(seed, i), NOW, 0);
-        let card = issuer.issue(&household, NOW, ClaimOptions::default()).expect("card");
+        // Fixed serials: the same photos every run.
+        let serial = CardSerial(synthetic::derive_seed(seed, 2000 + i).to_be_bytes());
+        let card = issuer.sign(CardClaims::for_household(&household, serial, NOW, ClaimOptions::default()));
         let rendered = render_card(&card).expect("render");
         let d = Degradation::random(&mut rng);
         let jpeg = photograph(&rendered.image, rendered.qr, &d, synthetic::derive_seed(seed, 1000 + i));
@@ -288,8 +290,9 @@ fn photo_rate(count: u64, seed: u64) -> (usize, Vec<Degradation>) {
 
 #[test]
 fn cards_are_read_back_from_poor_photos() {
-    let (ok, failures) = photo_rate(12, 42);
-    assert!(ok >= 10, "{ok} of 12 photos read; failed: {failures:?}");
+    // A generous floor on a small set; `jatigi card bench` measures 200 (docs/formats/card.md).
+    let (ok, failures) = photo_rate(16, 42);
+    assert!(ok >= 14, "{ok} of 16 photos read; failed: {failures:?}");
 }
 
 #[test]
