@@ -254,3 +254,63 @@ pub fn bench(args: &CardBenchArgs, out: &mut dyn Write) -> Result<(), HubError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{CardBenchArgs, CardStoreArgs};
+    use jatigi_core::registry::Role;
+
+    #[test]
+    fn issue_then_verify_a_card_and_print_a_sheet() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = dir.path().join("registry.db");
+        let registry = Registry::create_with_passphrase(&store, "card test").expect("registry");
+        let operator = synthetic::operator("OP-0001", Role::Enumerator, "5927", 1_000).expect("operator");
+        let at = now();
+        let household = synthetic::household(3, at, 1);
+        registry.save_household(&household, &[], &operator, at).expect("save");
+        drop(registry);
+        // The variable name is this test's own: tests share the process environment.
+        std::env::set_var("JATIGI_CARD_TEST_PASSPHRASE", "card test");
+        let store_args = || CardStoreArgs { store: dir.path().to_path_buf(), passphrase_env: "JATIGI_CARD_TEST_PASSPHRASE".into() };
+        let png = dir.path().join("card.png");
+        let args = CardIssueArgs { store: store_args(), household: household.id.to_string(), output: png.clone(), keyring: None, head_name: false };
+        issue(&args, &mut Vec::new()).expect("issue");
+        let keys = dir.path().join("keyring.json");
+        assert!(keys.exists());
+        let mut out = Vec::new();
+        verify(&CardVerifyArgs { photo: png.clone(), keys: keys.clone(), json: true }, &mut out).expect("verify");
+        let report: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(report["verdict"], "valid", "{report}");
+        assert_eq!(report["household_id"], household.id.to_string());
+        assert_eq!(report["serial"].as_str().map(str::len), Some(16));
+        assert!(report["reason"].as_str().is_some());
+        // Another programme's key ring does not know this issuer.
+        let (other, _) = CardIssuer::generate().expect("key");
+        let foreign = dir.path().join("foreign.json");
+        add_to_keyring(&foreign, &other, "elsewhere").expect("ring");
+        let mut out = Vec::new();
+        verify(&CardVerifyArgs { photo: png, keys: foreign, json: true }, &mut out).expect("verify");
+        let report: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(report["verdict"], "unknown_issuer");
+        assert!(report["household_id"].is_null());
+        // The sheet.
+        let sheets = dir.path().join("sheets");
+        sheet(&CardSheetArgs { store: store_args(), output: sheets.clone(), head_name: false }, &mut Vec::new()).expect("sheet");
+        assert!(sheets.join("sheet-001.png").exists());
+        // A bad household id is a clear error in both languages.
+        let bad = CardIssueArgs { household: "GAO-0000-0000-X".into(), ..args };
+        let e = issue(&bad, &mut Vec::new()).expect_err("bad id");
+        assert!(!e.to_string().is_empty() && !e.french().is_empty());
+    }
+
+    #[test]
+    fn a_small_bench_reads_most_photos() {
+        let mut out = Vec::new();
+        bench(&CardBenchArgs { photos: 4, seed: 3, keep: None, json: true }, &mut out).expect("bench");
+        let report: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert!(report["verified"].as_u64().expect("verified") >= 3, "{report}");
+        assert!(report["qr_version_12_members"].as_i64().expect("version") <= 10);
+    }
+}
