@@ -343,6 +343,10 @@ mod tests {
                 folder: "fvc2000/DB1_B".into(),
                 tried: vec!["a".into(), "b".into()],
             },
+            HubError::NoHouseholds,
+            HubError::CardScan { path: "p.jpg".into(), source: jatigi_core::card::ScanError::NotFound },
+            HubError::KeyRing { path: "k.json".into(), source: jatigi_core::card::KeyRingError::TooLarge },
+            HubError::CardIssue(jatigi_core::card::IssueError::BadStoredKey),
         ];
         for e in errors {
             let (en, fr) = (e.to_string(), e.french());

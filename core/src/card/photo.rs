@@ -3,7 +3,7 @@
 //! JPEG-compressed. Seeded: the same seed gives the same photo.
 //!
 //! Scale is relative to the card printed at 300 dpi: at 100% a QR module is
-//! [`MODULE_PX`](super::render::MODULE_PX) = 6 px in the photo, at 40% 2.4 px, at 200% 12 px
+//! [`MODULE_PX`](super::render::MODULE_PX) = 7 px in the photo, at 40% 2.8 px, at 200% 14 px
 //! (the card then overflows the frame; the code is kept inside it).
 
 use image::GrayImage;

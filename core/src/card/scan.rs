@@ -78,10 +78,16 @@ pub fn scan_photo(bytes: &[u8]) -> Result<String, ScanError> {
 pub fn scan_image(photo: &GrayImage) -> Result<String, ScanError> {
     let base = if photo.width().max(photo.height()) > MAX_SIDE {
         let f = f64::from(MAX_SIDE) / f64::from(photo.width().max(photo.height()));
-        image::imageops::resize(photo, (f64::from(photo.width()) * f) as u32, (f64::from(photo.height()) * f) as u32, image::imageops::FilterType::Triangle)
+        let (w, h) = ((f64::from(photo.width()) * f) as u32, (f64::from(photo.height()) * f) as u32);
+        image::imageops::resize(photo, w.max(1), h.max(1), image::imageops::FilterType::Triangle)
     } else {
         photo.clone()
     };
+    // Smaller than the smallest QR code (21 modules): nothing to find, and no look below
+    // has to think about degenerate sizes.
+    if base.width().min(base.height()) < MIN_SIDE {
+        return Err(ScanError::NotFound);
+    }
     // 1. The photo as it is.
     let mut seen = match look(&base) {
         Look::Read(text) => return Ok(text),
@@ -132,6 +138,9 @@ pub fn scan_image(photo: &GrayImage) -> Result<String, ScanError> {
     }
     Err(ScanError::NotFound)
 }
+
+/// Smallest photo side worth looking at, in pixels.
+const MIN_SIDE: u32 = 21;
 
 /// At most this many found-but-unread regions are retried (a photo of a sheet holds 10).
 const MAX_REGIONS: usize = 12;

@@ -296,6 +296,15 @@ fn cards_are_read_back_from_poor_photos() {
 }
 
 #[test]
+fn odd_photos_are_refused_without_panicking() {
+    for (w, h) in [(1, 1), (1, 5000), (5000, 1), (20, 20), (21, 21), (64, 3000)] {
+        assert!(scan_image(&image::GrayImage::new(w, h)).is_err(), "{w}x{h}");
+    }
+    assert!(matches!(scan_photo(b"not an image"), Err(ScanError::Image(_))));
+    assert!(matches!(scan_photo(&[0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), Err(ScanError::Image(_))));
+}
+
+#[test]
 fn a_clean_card_image_scans_to_its_text() {
     let card = test_issuer().sign(vector_claims());
     let rendered = render_card(&card).expect("render");
