@@ -2,6 +2,7 @@
 //! store, household cards and sync packets. Pure Rust: no FFI, no platform code.
 
 pub mod biometrics;
+pub mod card;
 pub mod registry;
 pub mod scanner;
 pub mod store;

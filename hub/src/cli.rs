@@ -57,6 +57,9 @@ pub enum Command {
     /// tablets encrypt their packets to.
     #[command(subcommand)]
     Hub(HubCommand),
+    /// Household cards: issue, print, verify / cartes de ménage : émettre, imprimer, vérifier.
+    #[command(subcommand)]
+    Card(CardCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -405,4 +408,94 @@ pub fn parse_bitrate(text: &str) -> Result<f32, String> {
         return Err(format!("the bit rate must lie between {MIN_BITRATE} and {MAX_BITRATE} bits per pixel"));
     }
     Ok(value)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Issue and render one household's card (PNG, 300 dpi) / émettre la carte d'un ménage.
+    ///
+    /// Signs with the issuer key sealed in the registry (made on first use) and adds its
+    /// public key to the key ring file verifiers need.
+    Issue(CardIssueArgs),
+    /// Print every household's card on A4 pages (PNG, 300 dpi, 10 per page) / imprimer les
+    /// cartes de tous les ménages sur des pages A4.
+    Sheet(CardSheetArgs),
+    /// Read a card from a photo and verify it against a key ring / lire une carte sur une
+    /// photo et la vérifier.
+    ///
+    /// Verdicts: valid, unknown_issuer, bad_signature, expired, revoked, unreadable. Every
+    /// verdict exits with code 0; only unreadable files are errors.
+    Verify(CardVerifyArgs),
+    /// Measure reading on simulated poor phone photos / mesurer la lecture sur des photos
+    /// simulées.
+    Bench(CardBenchArgs),
+}
+
+/// The registry that issues cards.
+#[derive(Debug, Args)]
+pub struct CardStoreArgs {
+    /// The registry database file, or a folder holding registry.db.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub store: PathBuf,
+    /// Environment variable holding the registry's passphrase.
+    #[arg(long, value_name = "VAR", default_value = "JATIGI_PASSPHRASE")]
+    pub passphrase_env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CardIssueArgs {
+    #[command(flatten)]
+    pub store: CardStoreArgs,
+    /// Household id, e.g. GAO-7K3M-9QX2-C.
+    #[arg(long, value_name = "ID")]
+    pub household: String,
+    /// Where to write the card PNG.
+    #[arg(short, long, value_name = "PNG")]
+    pub output: PathBuf,
+    /// Key ring file to add the issuer's public key to (default: keyring.json beside the card).
+    #[arg(long, value_name = "FILE")]
+    pub keyring: Option<PathBuf>,
+    /// Carry the head of household's name in the QR code (off: data minimisation).
+    #[arg(long)]
+    pub head_name: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CardSheetArgs {
+    #[command(flatten)]
+    pub store: CardStoreArgs,
+    /// Folder for sheet-001.png, sheet-002.png… and keyring.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Carry the head of household's name in the QR codes.
+    #[arg(long)]
+    pub head_name: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CardVerifyArgs {
+    /// Photo of the card (JPEG, PNG…), or the card PNG itself.
+    pub photo: PathBuf,
+    /// The key ring (JSON) of trusted issuers and revocations.
+    #[arg(long, value_name = "KEYRING")]
+    pub keys: PathBuf,
+    /// Print one JSON object (verdict, reason, household_id, serial…).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CardBenchArgs {
+    /// Number of simulated photos.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub photos: u32,
+    /// Seed (the same seed makes the same photos).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Keep the photos in this folder (photo-000.jpg…).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -148,6 +148,24 @@ pub enum HubError {
 
     #[error("--duplicates {duplicates} is more than half of --persons {persons}: each duplicate needs an original")]
     BenchArgs { persons: usize, duplicates: usize },
+
+    #[error("{text:?} is not a household id: {source}")]
+    HouseholdId { text: String, source: jatigi_core::registry::IdError },
+
+    #[error("cannot issue the card: {0}")]
+    CardIssue(jatigi_core::card::IssueError),
+
+    #[error("cannot render the card: {0}")]
+    CardRender(jatigi_core::card::render::RenderError),
+
+    #[error("{}: {source}", path.display())]
+    CardScan { path: PathBuf, source: jatigi_core::card::ScanError },
+
+    #[error("key ring {}: {source}", path.display())]
+    KeyRing { path: PathBuf, source: jatigi_core::card::KeyRingError },
+
+    #[error("the registry holds no households: no cards to print")]
+    NoHouseholds,
 }
 
 impl HubError {
@@ -155,6 +173,12 @@ impl HubError {
     /// message).
     pub fn french(&self) -> String {
         match self {
+            HubError::HouseholdId { text, source } => format!("{text:?} n'est pas un identifiant de ménage : {}", source.message_fr()),
+            HubError::CardIssue(e) => format!("impossible d'émettre la carte : {}", e.message_fr()),
+            HubError::CardRender(_) => "impossible de dessiner la carte : les données ne tiennent pas dans un code QR".to_string(),
+            HubError::CardScan { path, source } => format!("{} : {}", path.display(), source.message_fr()),
+            HubError::KeyRing { path, source } => format!("trousseau de clés {} : {}", path.display(), source.message_fr()),
+            HubError::NoHouseholds => "le registre ne contient aucun ménage : aucune carte à imprimer".to_string(),
             HubError::Read { path, source } => {
                 format!("impossible de lire {} : {}", path.display(), io_fr(source))
             }
@@ -435,6 +459,10 @@ mod tests {
             HubError::ConvertTemplateToImage,
             HubError::RawSize { spec: None },
             HubError::RawSize { spec: Some("12".into()) },
+            HubError::NoHouseholds,
+            HubError::CardScan { path: "p.jpg".into(), source: jatigi_core::card::ScanError::NotFound },
+            HubError::KeyRing { path: "k.json".into(), source: jatigi_core::card::KeyRingError::TooLarge },
+            HubError::CardIssue(jatigi_core::card::IssueError::BadStoredKey),
         ];
         for e in errors {
             let (en, fr) = (e.to_string(), e.french());

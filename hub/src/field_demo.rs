@@ -24,6 +24,9 @@ use jatigi_core::scanner::{CaptureOptions, Scanner, ScannerConfig, SimulatedScan
 use jatigi_core::synth::{self, Master};
 use serde::Serialize;
 
+use jatigi_core::card::{render, CardIssuer, KeyRing};
+
+use crate::card_cmd;
 use crate::cli::DemoArgs;
 use crate::error::HubError;
 
@@ -44,6 +47,10 @@ pub struct DemoReport {
     pub caught_duplicates: usize,
     pub planted_cross_tablet: usize,
     pub stores: Vec<String>,
+    /// Card images, one per household enrolled (each tablet signs its own).
+    pub cards: Vec<String>,
+    /// The key ring holding both tablets' public keys: `jatigi card verify PHOTO --keys` it.
+    pub keyring: String,
     pub seconds: f64,
     /// Issue 7: packets, the hub's folder and what the hub caught.
     #[serde(flatten)]
@@ -74,6 +81,8 @@ struct TabletResult {
     caught: usize,
     store: PathBuf,
     stored_as: HashMap<u64, PersonId>,
+    cards: Vec<PathBuf>,
+    issuer: Option<CardIssuer>,
 }
 
 fn now() -> Timestamp {
@@ -181,7 +190,7 @@ fn run_tablet(dir: &Path, plan: &TabletPlan, bar: &ProgressBar) -> Result<Tablet
 
     let mut persons = EnrolledPersons::load(&registry).map_err(|e| HubError::Demo(e.to_string()))?;
     let mut matcher = Matcher::new();
-    let mut result = TabletResult { households: 0, persons: 0, fingers: 0, caught: 0, store: store.clone(), stored_as: HashMap::new() };
+    let mut result = TabletResult { households: 0, persons: 0, fingers: 0, caught: 0, store: store.clone(), stored_as: HashMap::new(), cards: Vec::new(), issuer: None };
     // Which stored person each planned person became, to judge the duplicate check.
     let mut stored_as: HashMap<u64, PersonId> = HashMap::new();
 
@@ -232,6 +241,17 @@ fn run_tablet(dir: &Path, plan: &TabletPlan, bar: &ProgressBar) -> Result<Tablet
         result.persons += household.members.len();
         bar.inc(1);
     }
+    // Every household leaves with a card, signed by this tablet's sealed key.
+    let issuer = CardIssuer::load_or_create(&registry, now()).map_err(HubError::CardIssue)?;
+    let cards = folder.join("cards");
+    std::fs::create_dir_all(&cards).map_err(|e| HubError::Demo(format!("{}: {e}", cards.display())))?;
+    for id in registry.household_ids().map_err(|e| HubError::Demo(e.to_string()))? {
+        let (_, image) = card_cmd::issue_card(&registry, &issuer, &id, now(), false)?;
+        let path = cards.join(format!("{id}.png"));
+        std::fs::write(&path, render::to_png(&image)).map_err(|e| HubError::Write { path: path.clone(), source: e })?;
+        result.cards.push(path);
+    }
+    result.issuer = Some(issuer);
     bar.finish();
     result.stored_as = stored_as;
     Ok(result)
@@ -265,6 +285,14 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), HubError> {
     let outputs: Vec<crate::hub_step::TabletOutput> = results.iter().zip(&plans).map(|(r, p)| crate::hub_step::TabletOutput { name: p.name, store: &r.store, passphrase: p.passphrase, stored_as: &r.stored_as }).collect();
     let hub = crate::hub_step::run(&dir, &outputs, now())?;
 
+    let keyring = dir.join("keyring.json");
+    let mut ring = KeyRing::new();
+    for (result, plan) in results.iter().zip(&plans) {
+        if let Some(issuer) = &result.issuer {
+            ring.add_issuer(issuer.public_key(), plan.name);
+        }
+    }
+    std::fs::write(&keyring, ring.to_json()).map_err(|e| HubError::Write { path: keyring.clone(), source: e })?;
     let report = DemoReport {
         households: results.iter().map(|r| r.households).sum(),
         persons: results.iter().map(|r| r.persons).sum(),
@@ -273,6 +301,8 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), HubError> {
         caught_duplicates: results.iter().map(|r| r.caught).sum(),
         planted_cross_tablet: cross,
         stores: results.iter().map(|r| r.store.display().to_string()).collect(),
+        cards: results.iter().flat_map(|r| r.cards.iter().map(|p| p.display().to_string())).collect(),
+        keyring: keyring.display().to_string(),
         seconds: start.elapsed().as_secs_f64(),
         hub: Some(hub),
     };
@@ -298,6 +328,12 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), HubError> {
     for (store, plan) in report.stores.iter().zip(&plans) {
         writeln!(out, "  encrypted store / base chiffrée: {store} (passphrase / phrase secrète: \"{}\")", plan.passphrase)?;
     }
+    writeln!(
+        out,
+        "  household cards / cartes de ménage: {} (in tablet-*/cards), key ring / trousseau: {}",
+        report.cards.len(),
+        report.keyring
+    )?;
     if let Some(hub) = &report.hub {
         crate::hub_step::print(hub, &mut *out)?;
     }
@@ -318,6 +354,7 @@ fn prepare_folder(dir: &Path) -> Result<(), HubError> {
                 dir.display()
             )));
         }
+        let _ = std::fs::remove_file(dir.join("keyring.json"));
         for tablet in ["tablet-a", "tablet-b"] {
             let path = dir.join(tablet);
             if path.exists() {
@@ -358,6 +395,16 @@ mod tests {
             let registry = Registry::open_with_passphrase(path, if path.contains("tablet-a") { "demo tablet A" } else { "demo tablet B" }).expect("store opens");
             assert_eq!(registry.household_ids().expect("ids").len(), 4);
             assert!(registry.verify_audit().expect("audit").is_ok());
+        }
+        // Every household has a card, and the key ring verifies each one.
+        let cards = report["cards"].as_array().expect("cards");
+        assert_eq!(cards.len(), 8);
+        let ring = jatigi_core::card::KeyRing::from_json(&std::fs::read(report["keyring"].as_str().expect("keyring")).expect("read")).expect("ring");
+        for card in cards {
+            let png = std::fs::read(card.as_str().expect("path")).expect("card png");
+            let text = jatigi_core::card::scan_photo(&png).expect("QR read");
+            let verdict = jatigi_core::card::verify_text(&text, &ring, now());
+            assert!(verdict.is_valid(), "{card}: {}", verdict.reason());
         }
         // A folder the demo did not make is left alone.
         let foreign = dir.path().join("foreign");

@@ -2,13 +2,14 @@
 //!
 //! Commands: `extract`, `match`, `eval` (FVC protocol), `demo`, `bench registry`, `bench
 //! dedup`, `audit verify`, `registry info`, `synth` (synthetic fingerprints), `convert` (image
-//! and template formats), `hub …` (import packets, cross-tablet dedup, adjudication, reports).
-//! Every error a user can cause
+//! and template formats), `hub …` (import packets, cross-tablet dedup, adjudication, reports),
+//! `card issue|sheet|verify|bench` (household cards). Every error a user can cause
 //! ends the program with a one-line message in English and French on stderr and exit code 1
 //! (2 for command-line syntax errors reported by clap).
 
 mod bench;
 mod bench_dedup;
+mod card_cmd;
 mod cli;
 mod convert;
 mod demo;
@@ -30,7 +31,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AuditCommand, BenchCommand, Cli, Command, RegistryCommand};
+use crate::cli::{AuditCommand, BenchCommand, CardCommand, Cli, Command, RegistryCommand};
 use crate::error::HubError;
 
 fn main() -> ExitCode {
@@ -62,6 +63,10 @@ fn run(cli: &Cli) -> Result<(), HubError> {
         Command::Synth(args) => synth_cmd::run(args, &mut out)?,
         Command::Convert(args) => convert::run(args, &mut out)?,
         Command::Hub(command) => hub_cmd::run(command, &mut out)?,
+        Command::Card(CardCommand::Issue(args)) => card_cmd::issue(args, &mut out)?,
+        Command::Card(CardCommand::Sheet(args)) => card_cmd::sheet(args, &mut out)?,
+        Command::Card(CardCommand::Verify(args)) => card_cmd::verify(args, &mut out)?,
+        Command::Card(CardCommand::Bench(args)) => card_cmd::bench(args, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -100,7 +100,7 @@ pub const REGISTRY_MIGRATIONS: &[Migration] = &[Migration {
     version: 3,
     name: "sync: device identity, exports, programme key, devices, imports, adjudications",
     sql: crate::sync::SYNC_TABLES_SQL,
-}];
+}, crate::card::issuer::ISSUER_MIGRATION];
 
 /// Why a registry operation failed.
 #[derive(Debug, Error)]

@@ -898,7 +898,7 @@ mod tests {
     }
 
     #[test]
-    fn wsq_images_are_not_supported_yet() {
+    fn png_images_are_refused_without_asking_the_scanner() {
         let (phone, _silent) = memory_pair();
         let mut scanner = Scanner::new(quick());
         scanner.link = Some(Link::start(
@@ -910,9 +910,18 @@ mod tests {
             },
         ));
         assert!(matches!(
-            scanner.image(ImageFormat::Wsq { ratio: 15 }),
+            scanner.image(ImageFormat::Png),
             Err(ScannerError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn a_wsq_answer_that_does_not_decode_is_a_protocol_error() {
+        let mut file = crate::biometrics::wsq::encode(&vec![128u8; 64 * 64], 64, 64, Some(500), 0.75, &[]).unwrap();
+        assert!(wsq_pixels(&file).is_ok());
+        file.truncate(file.len() / 2);
+        assert!(matches!(wsq_pixels(&file), Err(FrameError::BadPayload { what: "WSQ image", .. })));
+        assert!(matches!(wsq_pixels(b"not wsq"), Err(FrameError::BadPayload { .. })));
     }
 
     proptest! {
