@@ -119,7 +119,7 @@ class ErrorPathTest {
         val scanner = ScannerSession.connect(transport)
         sim.present(11uL, Finger.RIGHT_INDEX)
         // The radio drops half way through the image: the Kotlin socket read fails.
-        transport.dropAfterBytes = transport.bytesRead.get() + 60_000
+        transport.dropAfterBytes = transport.bytesRead.get() + 3_000
         assertThrows<JatigiException.ScannerDisconnected> { session.captureFinger(head, Finger.RIGHT_INDEX, scanner) }
         assertFalse(scanner.isConnected())
         assertThrows<JatigiException.ScannerNotConnected> { scanner.status() }

@@ -50,6 +50,9 @@ class FrameCostTest {
         val direct = ScannerSession.connectSimulated(sim)
         val directMs = medianCaptureMs(direct)
         direct.disconnect()
+        // As on a tablet, let the closed link settle before the next connection (the
+        // simulator notices the hang-up on its own thread).
+        Thread.sleep(300)
         val transport = ForwardingTransport(sim.connect())
         val kotlin = ScannerSession.connect(transport)
         val before = Triple(transport.reads.get(), transport.bytesRead.get(), transport.readNanos.get())
