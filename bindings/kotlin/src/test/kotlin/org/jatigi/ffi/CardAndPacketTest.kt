@@ -60,8 +60,7 @@ class CardAndPacketTest {
         for ((member, person) in members) first.enrolFingers(member, person, sim, scanner)
         assertTrue(first.checkDuplicates(null, null).none { it.needsDecision })
         val saved = first.save()
-        // Six captures with their images (WSQ) came through the Kotlin transport.
-        assertTrue(transport.reads.get() > 60 && transport.bytesRead.get() > 6 * 5_000, "${transport.reads.get()} reads, ${transport.bytesRead.get()} bytes")
+        assertTrue(transport.bytesRead.get() > 20_000, "WSQ images came through the Kotlin transport (${transport.bytesRead.get()} bytes)")
 
         val second = operator.startHousehold(gaoSite)
         second.enrolFingers(second.addMember(adult(Relation.HEAD, "Hamadoun", "Cissé", Sex.MALE, 50)), 201, sim, scanner)
