@@ -8,8 +8,8 @@
 //! one exception class per variant whose `message` is that text, so `e.message` can go
 //! straight into a dialog.
 //!
-//! Cases for household cards and sync packets are added with those modules (the `card` and
-//! `sync` parts of issue 8); their places are marked below.
+//! Household cards and sync packets have their own cases; the conversions from core's card
+//! and sync errors are in `card.rs` and `sync.rs`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -119,8 +119,25 @@ pub enum JatigiError {
     /// The scanner refused a command or sent something unusable.
     ScannerFailed { detail: String },
 
-    // ---- household cards: added with the `card` module (issue 8, second part) ----------
-    // ---- sync packets: added with the `sync` module (issue 8, second part) -------------
+    // ---- household cards -----------------------------------------------------------------
+    /// The card is not valid (altered, unknown issuer, expired, revoked, unreadable): the
+    /// message gives the verdict's reason. Nothing was scanned.
+    CardInvalid { en: String, fr: String },
+    /// The key ring file cannot be read: ask the data manager for a good copy.
+    KeyRingInvalid { en: String, fr: String },
+    /// The household on the card has no fingerprints of its listed members on this tablet:
+    /// check the person's identity another way.
+    NoFingerprints { household_id: String },
+
+    // ---- sync packets --------------------------------------------------------------------
+    /// The tablet has no sync identity yet: a supervisor provisions it first.
+    NotProvisioned,
+    /// The tablet is already provisioned (as `device`).
+    AlreadyProvisioned { device: String },
+    /// This tablet never made a packet with this sequence number.
+    NoSuchPacket { sequence: u64 },
+    /// The packet could not be made; the message says why.
+    SyncFailed { detail: String },
 
     // ---- long operations ---------------------------------------------------------------
     /// The operation was cancelled through its `CancelToken`; nothing was changed.
@@ -262,6 +279,27 @@ impl JatigiError {
                 format!("The scanner failed: {detail}."),
                 format!("Le lecteur a échoué : {detail}."),
             ),
+            CardInvalid { en, fr } | KeyRingInvalid { en, fr } => (capitalised(en), capitalised(fr)),
+            NoFingerprints { household_id } => (
+                format!("Household {household_id} has no fingerprints of the members on its card on this tablet: check the person's identity another way."),
+                format!("Le ménage {household_id} n'a sur cette tablette aucune empreinte des membres de sa carte : vérifiez l'identité de la personne autrement."),
+            ),
+            NotProvisioned => both(
+                "This tablet is not set up for sync yet: a supervisor must enter the programme key first.",
+                "Cette tablette n'est pas encore configurée pour la synchronisation : un superviseur doit d'abord saisir la clé de programme.",
+            ),
+            AlreadyProvisioned { device } => (
+                format!("This tablet is already set up for sync as {device} (nothing was changed)."),
+                format!("Cette tablette est déjà configurée pour la synchronisation sous le nom {device} (rien n'a été modifié)."),
+            ),
+            NoSuchPacket { sequence } => (
+                format!("This tablet never made packet {sequence}."),
+                format!("Cette tablette n'a jamais produit le paquet {sequence}."),
+            ),
+            SyncFailed { detail } => (
+                format!("The sync packet could not be made: {detail}."),
+                format!("Le paquet de synchronisation n'a pas pu être produit : {detail}."),
+            ),
             Cancelled => both("Cancelled: nothing was changed.", "Annulé : rien n'a été modifié."),
             Internal { detail } => (
                 format!("Unexpected error, please report it: {detail}."),
@@ -283,7 +321,7 @@ impl JatigiError {
 
 /// Core's messages start in lower case (they are often embedded); a dialog starts with a
 /// capital.
-fn capitalised(text: &str) -> String {
+pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -18,9 +18,12 @@
 //! `catch_unwind` and Kotlin gets an `InternalException` instead, and the callbacks that
 //! cannot report errors (log sink, transport close) are wrapped the same way.
 //!
-//! Household cards and sync packets are added here with the `card` and `sync` modules of
-//! core (the second part of issue 8).
+//! After saving, a household's card is issued and verified through `card` (issue, key
+//! ring, verification from the QR text or a photo, the 1:1 check at a distribution), and
+//! the tablet's work leaves as encrypted packets through `sync` (provisioning, export,
+//! re-export).
 
+mod card;
 mod enrollment;
 mod error;
 mod keys;
@@ -28,11 +31,13 @@ mod logging;
 mod progress;
 mod scanner;
 mod store;
+mod sync;
 mod types;
 
 #[cfg(test)]
 mod tests;
 
+pub use card::{verify_card_photo, verify_card_text, CardStatus, CardVerdict, IssuedCard, MemberCheck};
 pub use enrollment::{
     AttemptVerdict, CaptureAttempt, Decision, EnrollmentSession, FingerprintImage, HouseholdDetails, MemberDetails,
     MemberMatches, MemberSummary, SavedHousehold, SavedMember,
@@ -43,6 +48,7 @@ pub use logging::{log_to_platform, log_to_sink, LogLevel, LogRecord, LogSink};
 pub use progress::{CancelToken, Progress, ProgressListener, Stage};
 pub use scanner::{ByteTransport, ScannerSession, ScannerStatus, SimulatedLink, SimulatedScanner, SimulatorFaults, TransportError};
 pub use store::{JatigiStore, NewOperator, OperatorSession, StoreSummary};
+pub use sync::{DeviceIdentity, ExportedPacket};
 pub use types::*;
 
 uniffi::setup_scaffolding!();

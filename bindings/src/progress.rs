@@ -1,5 +1,5 @@
 //! Progress and cancellation for the long operations (loading the gallery, the duplicate
-//! check, searching by finger).
+//! check, searching by finger, the check on a card, exporting a packet).
 //!
 //! A long call blocks its own (background) thread and reports through a
 //! [`ProgressListener`] the shell implements; the screen cancels with a [`CancelToken`] from
@@ -22,6 +22,10 @@ pub enum Stage {
     CheckingDuplicates,
     /// Searching for the finger just scanned among everyone enrolled.
     SearchingFinger,
+    /// Comparing the finger just scanned with the members a household card lists.
+    CheckingCardMember,
+    /// Reading, encrypting and signing the households of a sync packet.
+    ExportingPacket,
 }
 
 /// One progress report: `done` of `total` steps of `stage`.

@@ -229,7 +229,7 @@ fn add_operator(shared: &Shared, new: NewOperator, by: &OperatorId) -> Result<Op
 /// thread; drop it to sign out.
 #[derive(uniffi::Object)]
 pub struct OperatorSession {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     pub(crate) operator: Operator,
 }
 

@@ -138,3 +138,69 @@ fn a_person_enrolled_twice_is_caught_and_linked() {
     assert!(matches!(second.save(), Err(JatigiError::SessionClosed)));
     scanner.disconnect();
 }
+
+/// The device file and packets the FFI gives a tablet are what a hub accepts: the device
+/// file's key registers, the packet verifies, decrypts and imports. And a card issued
+/// through the FFI verifies against the FFI's key ring and passes the 1:1 check.
+#[test]
+fn a_tablet_provisioned_through_the_ffi_exports_what_a_hub_imports_and_its_cards_verify() {
+    use jatigi_core::registry::repository::Registry;
+    use jatigi_core::registry::{OperatorId, Timestamp};
+    use jatigi_core::sync::{hub, DevicePublicKey};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let hub_registry = Registry::create_with_passphrase(dir.path().join("hub.db"), "hub test").expect("hub");
+    let programme = hub::init(&hub_registry).expect("programme key");
+    let programme_hex: String = programme.0.iter().map(|b| format!("{b:02x}")).collect();
+
+    let store = JatigiStore::create(dir.path().join("tablet.db").display().to_string(), "TAB-MOP-03".into(), Box::new(TagProvider { secret: 5 })).expect("create");
+    store
+        .add_first_supervisor(NewOperator { id: "SUP-0001".into(), name: "Aminata Keïta".into(), role: Role::Supervisor, pin: "4827".into() })
+        .expect("supervisor");
+    let operator = store.sign_in("SUP-0001".into(), "4827".into()).expect("sign in");
+    let sim = SimulatedScanner::new(12);
+    let scanner = ScannerSession::connect_simulated(Arc::clone(&sim)).expect("scanner");
+    let details = HouseholdDetails {
+        site: DisplacementSite { region: Region::Mopti, cercle: "Mopti".into(), commune: "Socoura".into(), site_name: "Site de Socoura".into(), gps: None },
+        origin: Origin { region: Region::Mopti, cercle: "Bankass".into(), commune: String::new(), village: String::new() },
+        displaced_on: CalendarDate { year: 2023, month: 5, day: 1 },
+        reason: DisplacementReason::Violence,
+    };
+    let session = operator.start_household(details).expect("household");
+    let head = session.add_member(member(Relation::Head, "Kadiatou", "Diallo")).expect("member");
+    consent_and_fingers(&session, head, 1, &sim, &scanner);
+    let saved = session.save().expect("saved");
+
+    // The card.
+    let card = operator.issue_card(saved.household_id.clone(), false).expect("card");
+    let ring = operator.key_ring().expect("key ring");
+    let verdict = verify_card_text(card.qr_text.clone(), ring.clone(), None).expect("verdict");
+    assert_eq!((verdict.status, verdict.household_id.as_deref()), (CardStatus::Valid, Some(saved.household_id.as_str())), "{verdict:?}");
+    sim.present(1, Finger::LeftIndex);
+    let check = operator.check_member_on_card(card.qr_text, ring, Arc::clone(&scanner), None, None).expect("check");
+    assert_eq!(check.person_id, Some(format!("{}/01", saved.household_id)));
+    assert_eq!(check.name, "Kadiatou Diallo");
+
+    // Sync, to a real hub.
+    let identity = operator.provision_device(programme_hex.clone()).expect("provision");
+    let file: serde_json::Value = serde_json::from_str(&identity.device_file_json).expect("device file is JSON");
+    assert_eq!(file["format"], "jatigi-device/1");
+    assert_eq!(file["device"], "TAB-MOP-03");
+    assert_eq!(file["programme_key"], programme_hex.as_str());
+    let key = DevicePublicKey::from_hex(file["public_key"].as_str().expect("key")).expect("hex key");
+    let by = OperatorId::new("OP-HUB").expect("id");
+    hub::add_device(&hub_registry, "TAB-MOP-03", &key, &by, Timestamp(1)).expect("registered");
+    let packet = operator.export_packet(None, None).expect("export").expect("a packet");
+    assert_eq!((packet.sequence, packet.household_count), (1, 1));
+    let imported = hub::import(&hub_registry, &packet.bytes, &by, crate::store::now()).expect("imported");
+    assert_eq!((imported.device.as_str(), imported.sequence, imported.households), ("TAB-MOP-03", 1, 1));
+    assert!(operator.export_packet(None, None).expect("export").is_none());
+    // The re-export is the same packet to the hub: a replay of an imported one.
+    let again = operator.reexport_packet(1).expect("re-export");
+    assert!(matches!(
+        hub::import(&hub_registry, &again.bytes, &by, crate::store::now()),
+        Err(jatigi_core::sync::SyncError::Replayed { sequence: 1, identical: false, .. })
+    ));
+    assert!(matches!(operator.reexport_packet(7), Err(JatigiError::NoSuchPacket { sequence: 7 })));
+    scanner.disconnect();
+}

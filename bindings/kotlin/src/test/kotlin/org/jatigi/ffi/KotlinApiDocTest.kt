@@ -116,8 +116,47 @@ class KotlinApiDocTest {
         sim.present(1uL, Finger.RIGHT_INDEX)
         val byFinger = operator.searchByFinger(scanner, Finger.RIGHT_INDEX, null, null)
 
+        // --- Household card -------------------------------------------------------------------
+        val card = operator.issueCard(saved.householdId, includeHeadName = false)
+        val printed = card.cardPng           // on a tablet: printer.print(card.cardPng)
+        show("carte ${card.serial}")
+        val keyRing = operator.keyRing()
+
+        // --- Verifying a card ---------------------------------------------------------------------
+        val photo = printed                  // on a tablet: the camera's JPEG bytes
+        val verdict = verifyCardPhoto(photo, keyRing) // or verifyCardText(scannedText, keyRing)
+        if (verdict.status != CardStatus.VALID) {
+            show(verdict.reason); return
+        }
+        show("${verdict.householdId} : ${verdict.memberNumbers.size} membres")
+
+        // --- Distribution check -------------------------------------------------------------------
+        sim.present(1uL, Finger.RIGHT_INDEX) // (simulator only: who is at the scanner)
+        val check = try {
+            operator.checkMemberOnCard(verdict.qrText, keyRing, scanner, null, null)
+        } catch (e: JatigiException.CardInvalid) {
+            show(e.message!!); return
+        } catch (e: JatigiException.NoFingerprints) {
+            show(e.message!!); return        // check the identity another way
+        }
+        if (check.matched) show("${check.name} (membre ${check.member})") else show("aucun membre de ce ménage")
+
+        // --- Sync packets -------------------------------------------------------------------------
+        val programmeKey = "5f".repeat(32)   // on a tablet: programme-key.txt, typed or scanned
+        val supervisor = operator            // (here the same account: SUP-0001 is a supervisor)
+        val identity = operator.deviceIdentity() ?: supervisor.provisionDevice(programmeKey)
+        val deviceFile = identity.deviceFileJson // on a tablet: saveFile("device.json", ...)
+        val packet = operator.exportPacket(progress, cancel)
+        if (packet == null) show("rien de nouveau") else show("${packet.fileName} : ${packet.householdCount} ménages") // writeToMemoryCard(...)
+        val lost = operator.reexportPacket(1uL)
+
         scanner.disconnect()
         setLanguage(Language.ENGLISH)
+        assertEquals(saved.householdId, verdict.householdId)
+        assertEquals("${saved.householdId}/01", check.personId)
+        assertTrue(deviceFile.contains("TAB-GAO-07"), deviceFile)
+        assertEquals(1uL, packet?.sequence)
+        assertEquals(packet?.householdCount, lost.householdCount)
         assertEquals(saved.householdId, session.householdId())
         assertEquals("${saved.householdId}/01", byName.first().personId)
         assertEquals("${saved.householdId}/01", byFinger.first().personId)
