@@ -443,7 +443,7 @@ mod tests {
         let mut coded = Vec::new();
         let (mut a, mut b) = (1usize, 1usize);
         for category in 1..=40u8 {
-            coded.extend(std::iter::repeat(Item::plain(category)).take(a));
+            coded.extend((0..a).map(|_| Item::plain(category)));
             (a, b) = (b, (a + b).min(1_000_000));
         }
         let spec = build_table(&coded).expect("table");

@@ -125,7 +125,8 @@ fn unscale(value: f64, scale: u8) -> f64 {
 /// Write `value` (≥ 0) as a scale byte and an unsigned integer of at most `max`, keeping
 /// as many decimals as fit. Returns the pair and the value it now stands for.
 fn to_scaled(value: f64, max: f64) -> (u8, u64, f64) {
-    if !(value > 0.0) || !value.is_finite() {
+    // Zero, negative and NaN values are all written as 0.
+    if value.is_nan() || value <= 0.0 || !value.is_finite() {
         return (0, 0, 0.0);
     }
     let mut scale = 0u8;
