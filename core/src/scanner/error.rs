@@ -37,7 +37,7 @@ pub enum ScannerError {
     /// The scanner answered that the command failed.
     #[error("the scanner refused \"{command}\"")]
     Refused { command: &'static str },
-    /// Something the driver does not do yet (e.g. WSQ images, until the codec exists).
+    /// Something the driver does not do (e.g. PNG images from the sensor).
     #[error("not supported yet: {0}")]
     Unsupported(&'static str),
     /// The bytes received were malformed, after every retry.

@@ -3,8 +3,8 @@
 //!
 //! Fingerprints come from a [`FingerprintSource`] (a folder of images, a closure, or later
 //! the synthetic generator); quality and template are computed with Jatigi's own engine,
-//! as the UN20 computes them on the sensor. The template slot for ISO/IEC 19794-2 carries
-//! Jatigi template bytes until the ISO codec exists (issue 5).
+//! as the UN20 computes them on the sensor, and sent as the UN20 sends them: ISO/IEC
+//! 19794-2:2011 templates, and images raw or WSQ.
 //!
 //! [`Faults`] inject the field's failure modes, deterministically from a seed.
 
