@@ -1,6 +1,8 @@
-// The APK. Sources are the ones app/pom.xml compiles (src/main/kotlin); resources and the
-// manifest are used only here. The core is cross-compiled by cargo-ndk into the jniLibs
-// folder before every build.
+// The APK. Sources are the ones app/pom.xml compiles: src/main/kotlin and the core's generated
+// Kotlin API (org.jatigi.ffi, written by bindings/kotlin/generate.sh into
+// bindings/kotlin/target/generated-sources/uniffi and never committed: run the script, or
+// `mvn -f bindings/kotlin/pom.xml test`, before building). Resources and the manifest are used
+// only here. The core is cross-compiled by cargo-ndk into the jniLibs folder before every build.
 plugins {
     id("com.android.application")
     id("org.jetbrains.kotlin.android")
@@ -8,6 +10,8 @@ plugins {
 
 val abis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
 val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
+// The generated uniffi Kotlin, from the library of the same commit (bindings/kotlin/generate.sh).
+val generatedBindings = rootDir.resolve("../bindings/kotlin/target/generated-sources/uniffi")
 
 android {
     namespace = "org.jatigi.app"
@@ -24,7 +28,7 @@ android {
         }
     }
 
-    sourceSets["main"].java.srcDirs("src/main/kotlin")
+    sourceSets["main"].java.srcDirs("src/main/kotlin", generatedBindings)
     sourceSets["main"].jniLibs.srcDir(rustJniLibs)
 
     compileOptions {
@@ -45,9 +49,10 @@ kotlin {
 
 dependencies {
     implementation(project(":logic"))
-    // TODO(glue): once bindings/ generates its Kotlin API, add the generated sources (or
-    // their module) and JNA for Android:
-    // implementation("net.java.dev.jna:jna:5.17.0@aar")
+    // JNA, which the generated bindings call the core through. On Android it is the AAR (it
+    // carries libjnidispatch.so for each ABI); the Maven build compiles against the plain jar
+    // (`provided`), same version.
+    implementation("net.java.dev.jna:jna:5.19.1@aar")
 }
 
 // Cross-compiles jatigi-ffi (bindings/) for the three ABIs with cargo-ndk; the shared
