@@ -9,14 +9,12 @@
 use std::sync::Arc;
 
 use jatigi_core::sync::tablet;
-use jatigi_core::sync::{ProgrammePublicKey, SyncError};
+use jatigi_core::sync::{DeviceFile, DevicePublicKey, ProgrammePublicKey, SyncError};
 
 use crate::error::JatigiError;
 use crate::progress::{CancelToken, ProgressListener, Reporter, Stage};
 use crate::store::{now, OperatorSession};
 
-/// Format tag of the device file the hub reads (`jatigi hub add-device`).
-pub const DEVICE_FILE_FORMAT: &str = "jatigi-device/1";
 /// Extension of packet files, as the hub looks for them.
 pub const PACKET_EXTENSION: &str = "jtgx";
 
@@ -44,18 +42,14 @@ pub struct ExportedPacket {
     pub bytes: Vec<u8>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn identity_of(device: &str, public_key: &[u8], programme_key: &[u8]) -> DeviceIdentity {
-    let (public_key, programme_key) = (hex(public_key), hex(programme_key));
-    // A device id is 1-32 of `A-Z a-z 0-9 - _ .` and the keys are hexadecimal: nothing to
-    // escape.
-    let device_file_json = format!(
-        "{{\n  \"format\": \"{DEVICE_FILE_FORMAT}\",\n  \"device\": \"{device}\",\n  \"public_key\": \"{public_key}\",\n  \"programme_key\": \"{programme_key}\"\n}}\n"
-    );
-    DeviceIdentity { device_id: device.to_string(), public_key, programme_key, device_file_json }
+fn identity_of(device: &str, public_key: &DevicePublicKey, programme_key: &ProgrammePublicKey) -> DeviceIdentity {
+    let file = DeviceFile::new(device, public_key, programme_key);
+    DeviceIdentity {
+        device_id: device.to_string(),
+        device_file_json: file.to_json(),
+        public_key: file.public_key,
+        programme_key: file.programme_key,
+    }
 }
 
 fn packet(device: &str, exported: tablet::Exported) -> ExportedPacket {
@@ -86,7 +80,7 @@ impl OperatorSession {
         let registry = self.shared.registry();
         let public = tablet::provision(&registry, &self.shared.device, &programme)?;
         log::info!("tablet {} provisioned for sync", self.shared.device);
-        Ok(identity_of(self.shared.device.as_str(), &public.0, &programme.0))
+        Ok(identity_of(self.shared.device.as_str(), &public, &programme))
     }
 
     /// This tablet's identity (and device file), or `None` before `provisionDevice`.
@@ -98,7 +92,8 @@ impl OperatorSession {
             .conn()
             .query_row("SELECT programme_key FROM device_identity WHERE one = 1", [], |r| r.get(0))
             .map_err(jatigi_core::store::StoreError::from)?;
-        Ok(Some(identity_of(&device, &public.0, &programme)))
+        let programme = ProgrammePublicKey::from_bytes(&programme).map_err(|e| JatigiError::internal(format!("stored programme key: {e}")))?;
+        Ok(Some(identity_of(&device, &public, &programme)))
     }
 
     /// Put every household not exported yet into the next packet; `None` when there is

@@ -11,12 +11,11 @@ use jatigi_core::registry::model::{DeviceId, OperatorId, Timestamp};
 use jatigi_core::registry::repository::Registry;
 use jatigi_core::registry::PersonId;
 use jatigi_core::sync::dedup::DEDUP_THRESHOLD;
-use jatigi_core::sync::keys::to_hex;
 use jatigi_core::sync::{hub, tablet};
 use serde::Serialize;
 
 use crate::error::HubError;
-use crate::hub_cmd::{self, DeviceFile, DEVICE_FILE_FORMAT, PACKET_EXTENSION};
+use crate::hub_cmd::{self, DeviceFile, PACKET_EXTENSION};
 
 /// The demo hub's passphrase (a demo secret, printed like the tablets' ones).
 pub const HUB_PASSPHRASE: &str = "demo hub";
@@ -84,8 +83,8 @@ pub fn run(dir: &Path, tablets: &[TabletOutput<'_>], now: Timestamp) -> Result<H
         // the device file the hub registers.
         let public = tablet::provision(&registry, &device, &programme).map_err(demo_error)?;
         let device_file = t.store.with_file_name("device.json");
-        let file = DeviceFile { format: DEVICE_FILE_FORMAT.into(), device: device.as_str().into(), public_key: to_hex(&public.0), programme_key: to_hex(&programme.0) };
-        std::fs::write(&device_file, serde_json::to_string_pretty(&file).map_err(demo_error)? + "\n").map_err(|e| HubError::write(&device_file, e))?;
+        let file = DeviceFile::new(device.as_str(), &public, &programme);
+        std::fs::write(&device_file, file.to_json()).map_err(|e| HubError::write(&device_file, e))?;
         let (id, key) = hub_cmd::read_device_file(&device_file, &programme)?;
         hub::add_device(&hub_registry, &id, &key, &hub_cmd::hub_operator(), now).map_err(demo_error)?;
         if let Some(packet) = tablet::export_next(&registry, &operator, now).map_err(demo_error)? {

@@ -16,12 +16,14 @@
 //! - [`dedup`]: every person against every other, on all cores, grouped into clusters.
 
 pub mod dedup;
+pub mod device_file;
 pub mod event;
 pub mod hub;
 pub mod keys;
 pub mod packet;
 pub mod tablet;
 
+pub use device_file::{DeviceFile, DeviceFileError, DEVICE_FILE_FORMAT};
 pub use keys::{DeviceKey, DevicePublicKey, KeyError, ProgrammeKey, ProgrammePublicKey};
 pub use packet::{ExportPacket, PacketError, PacketHeader};
 pub use tablet::Exported;

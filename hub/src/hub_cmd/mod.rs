@@ -17,7 +17,7 @@ use jatigi_core::registry::model::{OperatorId, Timestamp};
 use jatigi_core::registry::repository::Registry;
 use jatigi_core::sync::keys::{to_hex, DevicePublicKey, ProgrammePublicKey};
 use jatigi_core::sync::{hub, PacketError, SyncError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cli::{AddDeviceArgs, HubArgs, HubCommand, ImportArgs};
 use crate::error::{sync_fr, HubError};
@@ -35,19 +35,7 @@ pub const PACKET_EXTENSION: &str = "jtgx";
 const MAX_PACKET_FILE: u64 = jatigi_core::sync::packet::MAX_CIPHERTEXT as u64 + 4096;
 /// Operator id of the hub's own actions in the audit log (imports).
 pub const HUB_OPERATOR: &str = "HUB";
-/// Format name of device files.
-pub const DEVICE_FILE_FORMAT: &str = "jatigi-device/1";
-
-/// A tablet's device file: what the hub needs to accept its packets.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct DeviceFile {
-    pub format: String,
-    pub device: String,
-    /// Ed25519 public key, hexadecimal.
-    pub public_key: String,
-    /// The programme key the tablet encrypts to, hexadecimal: checked against the hub's.
-    pub programme_key: String,
-}
+pub use jatigi_core::sync::DeviceFile;
 
 pub fn run(command: &HubCommand, out: &mut dyn Write) -> Result<(), HubError> {
     match command {
@@ -119,20 +107,11 @@ pub fn create(dir: &Path, passphrase: &str) -> Result<ProgrammePublicKey, HubErr
 pub fn read_device_file(path: &Path, programme: &ProgrammePublicKey) -> Result<(String, DevicePublicKey), HubError> {
     let bad = |reason: String| HubError::DeviceFile { path: path.to_path_buf(), reason };
     let meta = std::fs::metadata(path).map_err(|e| HubError::read(path, e))?;
-    if meta.len() > 64 * 1024 {
-        return Err(bad("larger than a device file can be".into()));
+    if meta.len() > jatigi_core::sync::device_file::MAX_DEVICE_FILE_BYTES as u64 {
+        return Err(bad(jatigi_core::sync::DeviceFileError::TooLarge.to_string()));
     }
     let text = std::fs::read_to_string(path).map_err(|e| HubError::read(path, e))?;
-    let file: DeviceFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-    if file.format != DEVICE_FILE_FORMAT {
-        return Err(bad(format!("format {:?}, expected {DEVICE_FILE_FORMAT:?}", file.format)));
-    }
-    let key = DevicePublicKey::from_hex(&file.public_key).map_err(|e| bad(e.to_string()))?;
-    let theirs = ProgrammePublicKey::from_hex(&file.programme_key).map_err(|e| bad(e.to_string()))?;
-    if theirs != *programme {
-        return Err(bad("the tablet was provisioned with another programme key: its packets could not be read here".into()));
-    }
-    Ok((file.device, key))
+    DeviceFile::parse(&text, programme).map_err(|e| bad(e.to_string()))
 }
 
 /// `jatigi hub add-device`.
@@ -275,9 +254,8 @@ mod tests {
             h.device = device.clone();
             registry.save_household(&h, &[], &operator, now).unwrap();
         }
-        let file = DeviceFile { format: DEVICE_FILE_FORMAT.into(), device: name.into(), public_key: to_hex(&public.0), programme_key: to_hex(&programme.0) };
         let path = dir.join(format!("{name}.json"));
-        std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+        std::fs::write(&path, DeviceFile::new(name, &public, &programme).to_json()).unwrap();
         (registry, path)
     }
 
