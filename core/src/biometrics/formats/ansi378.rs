@@ -7,7 +7,7 @@
 //! centimetre, view count u8, reserved u8), then the views exactly as in ISO 2005 except
 //! that minutia angles are in 2-degree units (0-179).
 
-use super::bytes::{Reader, Writer};
+use super::bytes::{check_record_length, Reader, Writer};
 use super::iso2005::{read_views, views_len, write_views, Geometry};
 use super::{FingerRecord, Format, FormatError, ProductId};
 
@@ -19,20 +19,10 @@ const LONG_LENGTH_EXTRA: usize = 4;
 /// Read an ANSI/INCITS 378-2004 record.
 pub fn read(bytes: &[u8]) -> Result<FingerRecord, FormatError> {
     let mut r = Reader::new(bytes);
-    if r.take(4, "magic")? != b"FMR\0" {
-        return Err(FormatError::BadMagic);
-    }
-    let version = r.take(4, "version")?;
-    if version != b" 20\0" {
-        let mut v = [0u8; 4];
-        v.copy_from_slice(version);
-        return Err(FormatError::UnsupportedVersion(v));
-    }
+    r.magic_and_version(b" 20\0")?;
     let short = r.u16("record length")?;
     let declared = if short == 0 { u64::from(r.u32("record length")?) } else { u64::from(short) };
-    if declared != bytes.len() as u64 {
-        return Err(FormatError::LengthMismatch { declared, actual: bytes.len() });
-    }
+    check_record_length(declared, bytes.len())?;
     let product = ProductId { owner: r.u16("product owner")?, product_type: r.u16("product type")? };
     let capture_equipment = r.u16("capture equipment")?;
     let g = Geometry::read(&mut r)?;

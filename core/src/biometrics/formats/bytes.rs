@@ -41,6 +41,21 @@ impl<'a> Reader<'a> {
     }
 
     /// Fails unless every byte was consumed.
+    /// The record header's first eight bytes: the `FMR\0` magic every format shares, then
+    /// the format's `version`.
+    pub(super) fn magic_and_version(&mut self, version: &[u8; 4]) -> Result<(), FormatError> {
+        if self.take(4, "magic")? != b"FMR\0" {
+            return Err(FormatError::BadMagic);
+        }
+        let found = self.take(4, "version")?;
+        if found != version {
+            let mut v = [0u8; 4];
+            v.copy_from_slice(found);
+            return Err(FormatError::UnsupportedVersion(v));
+        }
+        Ok(())
+    }
+
     pub(super) fn finish(&self, what: &'static str) -> Result<(), FormatError> {
         if self.rest.is_empty() {
             Ok(())
@@ -69,4 +84,12 @@ impl Writer {
     pub(super) fn bytes(&mut self, v: &[u8]) {
         self.out.extend_from_slice(v);
     }
+}
+
+/// The record length field must equal the length of the input.
+pub(super) fn check_record_length(declared: u64, actual: usize) -> Result<(), FormatError> {
+    if declared != actual as u64 {
+        return Err(FormatError::LengthMismatch { declared, actual });
+    }
+    Ok(())
 }

@@ -7,7 +7,7 @@
 //! and the extended data (u16 total length, then blocks). ANSI/INCITS 378-2004 uses the same
 //! view layout after its own 26-byte header, so the view codec here serves both.
 
-use super::bytes::{Reader, Writer};
+use super::bytes::{check_record_length, Reader, Writer};
 use super::{check_minutia, read_extended, read_minutia_6, write_extended, write_minutia_head};
 use super::{FingerRecord, FingerView, Format, FormatError};
 
@@ -133,19 +133,8 @@ pub(super) fn views_len(record: &FingerRecord) -> usize {
 /// Read an ISO/IEC 19794-2:2005 record.
 pub fn read(bytes: &[u8]) -> Result<FingerRecord, FormatError> {
     let mut r = Reader::new(bytes);
-    if r.take(4, "magic")? != b"FMR\0" {
-        return Err(FormatError::BadMagic);
-    }
-    let version = r.take(4, "version")?;
-    if version != b" 20\0" {
-        let mut v = [0u8; 4];
-        v.copy_from_slice(version);
-        return Err(FormatError::UnsupportedVersion(v));
-    }
-    let declared = r.u32("record length")?;
-    if u64::from(declared) != bytes.len() as u64 {
-        return Err(FormatError::LengthMismatch { declared: u64::from(declared), actual: bytes.len() });
-    }
+    r.magic_and_version(b" 20\0")?;
+    check_record_length(u64::from(r.u32("record length")?), bytes.len())?;
     let capture_equipment = r.u16("capture equipment")?;
     let g = Geometry::read(&mut r)?;
     let count = r.u8("view count")?;

@@ -13,7 +13,7 @@
 //! without the quality byte), and the extended data (u16 total length, then blocks).
 //! Angles are in 360/256-degree units, as in 2005.
 
-use super::bytes::{Reader, Writer};
+use super::bytes::{check_record_length, Reader, Writer};
 use super::{check_minutia, read_extended, read_minutia_6, write_extended, write_minutia_head};
 use super::{CaptureDateTime, CaptureInfo, CertificationBlock, FingerRecord, FingerView, Format, FormatError, QualityBlock, RecordMinutia};
 
@@ -30,19 +30,8 @@ const NOT_REPORTED: u8 = 254;
 /// Read an ISO/IEC 19794-2:2011 record.
 pub fn read(bytes: &[u8]) -> Result<FingerRecord, FormatError> {
     let mut r = Reader::new(bytes);
-    if r.take(4, "magic")? != b"FMR\0" {
-        return Err(FormatError::BadMagic);
-    }
-    let version = r.take(4, "version")?;
-    if version != b"030\0" {
-        let mut v = [0u8; 4];
-        v.copy_from_slice(version);
-        return Err(FormatError::UnsupportedVersion(v));
-    }
-    let declared = r.u32("record length")?;
-    if u64::from(declared) != bytes.len() as u64 {
-        return Err(FormatError::LengthMismatch { declared: u64::from(declared), actual: bytes.len() });
-    }
+    r.magic_and_version(b"030\0")?;
+    check_record_length(u64::from(r.u32("record length")?), bytes.len())?;
     let count = r.u16("representation count")?;
     let certification_flag = match r.u8("certification flag")? {
         0 => false,
