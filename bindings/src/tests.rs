@@ -82,6 +82,24 @@ fn consent_and_fingers(session: &EnrollmentSession, member: u8, person: u64, sim
     }
 }
 
+/// The store's first supervisor, signed in.
+fn first_supervisor(store: &JatigiStore) -> Arc<OperatorSession> {
+    store
+        .add_first_supervisor(NewOperator { id: "SUP-0001".into(), name: "Aminata Keïta".into(), role: Role::Supervisor, pin: "4827".into() })
+        .expect("supervisor");
+    store.sign_in("SUP-0001".into(), "4827".into()).expect("sign in")
+}
+
+/// A household displaced from Bankass to a site in Mopti.
+fn mopti_household() -> HouseholdDetails {
+    HouseholdDetails {
+        site: DisplacementSite { region: Region::Mopti, cercle: "Mopti".into(), commune: "Socoura".into(), site_name: "Site de Socoura".into(), gps: None },
+        origin: Origin { region: Region::Mopti, cercle: "Bankass".into(), commune: String::new(), village: String::new() },
+        displaced_on: CalendarDate { year: 2023, month: 5, day: 1 },
+        reason: DisplacementReason::Violence,
+    }
+}
+
 fn member(relation: Relation, given: &str, family: &str) -> MemberDetails {
     MemberDetails {
         relation,
@@ -105,18 +123,10 @@ fn a_person_enrolled_twice_is_caught_and_linked() {
         JatigiStore::open(path, "TAB-GAO-07".into(), Box::new(TagProvider { secret: 4 })),
         Err(JatigiError::WrongKey)
     ));
-    store
-        .add_first_supervisor(NewOperator { id: "SUP-0001".into(), name: "Aminata Keïta".into(), role: Role::Supervisor, pin: "4827".into() })
-        .expect("supervisor");
-    let operator = store.sign_in("SUP-0001".into(), "4827".into()).expect("sign in");
+    let operator = first_supervisor(&store);
     let sim = SimulatedScanner::new(11);
     let scanner = ScannerSession::connect_simulated(Arc::clone(&sim)).expect("scanner");
-    let details = HouseholdDetails {
-        site: DisplacementSite { region: Region::Mopti, cercle: "Mopti".into(), commune: "Socoura".into(), site_name: "Site de Socoura".into(), gps: None },
-        origin: Origin { region: Region::Mopti, cercle: "Bankass".into(), commune: String::new(), village: String::new() },
-        displaced_on: CalendarDate { year: 2023, month: 5, day: 1 },
-        reason: DisplacementReason::Violence,
-    };
+    let details = mopti_household();
 
     let first = operator.start_household(details.clone()).expect("household");
     let head = first.add_member(member(Relation::Head, "Kadiatou", "Diallo")).expect("member");
@@ -151,21 +161,13 @@ fn a_tablet_provisioned_through_the_ffi_exports_what_a_hub_imports_and_its_cards
     let dir = tempfile::tempdir().expect("dir");
     let hub_registry = Registry::create_with_passphrase(dir.path().join("hub.db"), "hub test").expect("hub");
     let programme = hub::init(&hub_registry).expect("programme key");
-    let programme_hex: String = programme.0.iter().map(|b| format!("{b:02x}")).collect();
+    let programme_hex = jatigi_core::sync::keys::to_hex(&programme.0);
 
     let store = JatigiStore::create(dir.path().join("tablet.db").display().to_string(), "TAB-MOP-03".into(), Box::new(TagProvider { secret: 5 })).expect("create");
-    store
-        .add_first_supervisor(NewOperator { id: "SUP-0001".into(), name: "Aminata Keïta".into(), role: Role::Supervisor, pin: "4827".into() })
-        .expect("supervisor");
-    let operator = store.sign_in("SUP-0001".into(), "4827".into()).expect("sign in");
+    let operator = first_supervisor(&store);
     let sim = SimulatedScanner::new(12);
     let scanner = ScannerSession::connect_simulated(Arc::clone(&sim)).expect("scanner");
-    let details = HouseholdDetails {
-        site: DisplacementSite { region: Region::Mopti, cercle: "Mopti".into(), commune: "Socoura".into(), site_name: "Site de Socoura".into(), gps: None },
-        origin: Origin { region: Region::Mopti, cercle: "Bankass".into(), commune: String::new(), village: String::new() },
-        displaced_on: CalendarDate { year: 2023, month: 5, day: 1 },
-        reason: DisplacementReason::Violence,
-    };
+    let details = mopti_household();
     let session = operator.start_household(details).expect("household");
     let head = session.add_member(member(Relation::Head, "Kadiatou", "Diallo")).expect("member");
     consent_and_fingers(&session, head, 1, &sim, &scanner);
