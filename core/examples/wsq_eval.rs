@@ -71,15 +71,6 @@ impl Totals {
     }
 }
 
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (255.0 * 255.0 / mse).log10()
-}
 
 fn images_in(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)?
@@ -124,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (decode_ms, decode_cpu) =
                 (start.elapsed().as_secs_f64() * 1e3, thread_cpu_ms() - cpu);
             let bpp = bytes.len() as f64 * 8.0 / (w * h) as f64;
-            let p = psnr(image.as_raw(), &decoded.pixels);
+            let p = wsq::psnr(image.as_raw(), &decoded.pixels);
             totals.add(bpp, p, (encode_ms, decode_ms), (encode_cpu, decode_cpu));
             all.add(bpp, p, (encode_ms, decode_ms), (encode_cpu, decode_cpu));
         }

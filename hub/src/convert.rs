@@ -301,7 +301,7 @@ mod tests {
         run(&a, &mut Vec::new()).unwrap();
         let decoded = wsq::decode(&std::fs::read(&wsq_path).unwrap()).unwrap();
         assert_eq!((decoded.width, decoded.height, decoded.ppi), (w, h, Some(569)));
-        let mae = decoded.pixels.iter().zip(&pixels).map(|(a, b)| (*a as f64 - *b as f64).abs()).sum::<f64>() / pixels.len() as f64;
+        let mae = wsq::mean_abs_error(&decoded.pixels, &pixels);
         assert!(mae < 12.0, "mean absolute error {mae}");
 
         let png = dir.path().join("b.png");

@@ -151,8 +151,7 @@ fn a_full_capture_over_the_simulated_link() {
         // fixture, and the file itself kept for the registry.
         let image = capture.image.expect("image");
         assert_eq!((image.width, image.height), (300, 300));
-        let mae = image.pixels.iter().zip(&fixture.pixels).map(|(a, b)| (i32::from(*a) - i32::from(*b)).abs()).sum::<i32>() as f64
-            / fixture.pixels.len() as f64;
+        let mae = jatigi_core::biometrics::wsq::mean_abs_error(&image.pixels, &fixture.pixels);
         assert!(mae < 10.0, "mean absolute error {mae}");
         let wsq_file = capture.wsq.as_deref().expect("WSQ file");
         assert!(wsq_file.len() < fixture.pixels.len() / 8, "{} bytes", wsq_file.len());

@@ -56,23 +56,7 @@ fn gray(path: &Path) -> image::GrayImage {
         .to_luma8()
 }
 
-fn mean_abs_error(a: &[u8], b: &[u8]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).abs())
-        .sum::<f64>()
-        / a.len() as f64
-}
 
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (255.0 * 255.0 / mse).log10()
-}
 
 #[test]
 fn reference_files_decode_like_the_reference_decoder() {
@@ -88,7 +72,7 @@ fn reference_files_decode_like_the_reference_decoder() {
             v.name
         );
         assert_eq!(ours.ppi, Some(500), "{}", v.name);
-        let mae = mean_abs_error(&ours.pixels, reference.as_raw());
+        let mae = wsq::mean_abs_error(&ours.pixels, reference.as_raw());
         eprintln!("{}: MAE vs reference decoder {mae:.4}", v.name);
         assert!(mae < MAX_MEAN_ABS_ERROR, "{}: MAE {mae}", v.name);
     }
@@ -103,7 +87,7 @@ fn our_encoder_matches_the_reference_psnr() {
         let (w, h) = (w as usize, h as usize);
         let bytes = wsq::encode(crop.as_raw(), w, h, Some(500), v.bitrate, &[]).expect("encode");
         let decoded = wsq::decode(&bytes).expect("decode our file");
-        let ours = psnr(crop.as_raw(), &decoded.pixels);
+        let ours = wsq::psnr(crop.as_raw(), &decoded.pixels);
         let bpp = bytes.len() as f64 * 8.0 / (w * h) as f64;
         eprintln!(
             "{}: PSNR ours {ours:.3} dB at {bpp:.3} bpp, reference {:.3} dB",

@@ -457,7 +457,7 @@ mod tests {
         let bytes = super::super::wsq::encode(&pixels, w, h, Some(500), 2.0, &[]).unwrap();
         let image = FingerImage::decode(&bytes, 500).unwrap();
         assert_eq!((image.width, image.height), (w, h));
-        let mae = image.pixels.iter().zip(&pixels).map(|(a, b)| (i32::from(*a) - i32::from(*b)).abs()).sum::<i32>() as f64 / pixels.len() as f64;
+        let mae = super::super::wsq::mean_abs_error(&image.pixels, &pixels);
         assert!(mae < 8.0, "mean absolute error {mae}");
         // The caller's resolution rules, as for PNG or TIFF.
         let image = FingerImage::decode(&bytes, 1000).unwrap();

@@ -103,6 +103,18 @@ pub fn encode(
     encoder::encode(pixels, width, height, ppi, bitrate, comments)
 }
 
+/// Peak signal-to-noise ratio of `decoded` against `original` in dB (8-bit images of the
+/// same size; infinite when they are equal): how WSQ quality is compared with the reference.
+pub fn psnr(original: &[u8], decoded: &[u8]) -> f64 {
+    let mse = original.iter().zip(decoded).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / original.len() as f64;
+    10.0 * (255.0 * 255.0 / mse).log10()
+}
+
+/// Mean absolute difference in grey levels between two images of the same size.
+pub fn mean_abs_error(a: &[u8], b: &[u8]) -> f64 {
+    a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).abs()).sum::<f64>() / a.len() as f64
+}
+
 /// Whether `bytes` start like a WSQ file (the start-of-image marker `FF A0`): how image
 /// readers tell WSQ from PNG, TIFF, BMP and JPEG, none of which starts so.
 pub fn is_wsq(bytes: &[u8]) -> bool {

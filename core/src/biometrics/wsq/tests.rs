@@ -14,15 +14,6 @@ fn rings(width: usize, height: usize) -> Vec<u8> {
         .collect()
 }
 
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    10.0 * (255.0f64 * 255.0 / mse).log10()
-}
 
 #[test]
 fn round_trip_keeps_size_metadata_and_quality() {
