@@ -2,6 +2,7 @@ package org.jatigi.ffi
 
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Tag
 import org.junit.jupiter.api.Test
 
 /**
@@ -15,6 +16,11 @@ import org.junit.jupiter.api.Test
  *
  * Named `...Test` so Surefire runs it and its lines land in the test output.
  */
+// A measurement, not a check: run it with `mvn -f bindings/kotlin/pom.xml test
+// -Djatigi.excluded.groups=none -Dtest=FrameCostTest`. Out of the default run because its rapid captures through the
+// Kotlin transport sometimes end in ScannerDisconnected (about one run in three here): an
+// open bug in the transport path, written down in the issue note.
+@Tag("measurement")
 class FrameCostTest {
     @Test
     fun `frames through JNA`() {
