@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     labelled.sort_by(|a, b| b.0.total_cmp(&a.0));
     if std::env::var_os("SHOW_TOP").is_some() {
         for &(s, i, j) in labelled.iter().take(40) {
-            eprintln!("{s:.4} {} {}", fingers[i], fingers[j]);
+            eprintln!("{s:.4} {} {} {} {}", fingers[i], fingers[j], extracted[i].folder, extracted[j].folder);
         }
     }
     impostor.sort_by(|a, b| b.total_cmp(a));

@@ -11,21 +11,21 @@
 /// least 10 counted impostors; the last two are the third-highest and the highest impostor.
 const KNOTS: &[(f32, f32)] = &[
     (0.00000, 0.0),
-    (0.01445, 5.0),
-    (0.01660, 10.0),
-    (0.01921, 15.0),
-    (0.02230, 20.0),
-    (0.02608, 25.0),
-    (0.03060, 30.0),
-    (0.03591, 35.0),
-    (0.04323, 40.0),
-    (0.05197, 47.9),
-    (0.05278, 52.7),
+    (0.01439, 5.0),
+    (0.01654, 10.0),
+    (0.01910, 15.0),
+    (0.02253, 20.0),
+    (0.02677, 25.0),
+    (0.03250, 30.0),
+    (0.04244, 35.0),
+    (0.05029, 40.0),
+    (0.06169, 47.9),
+    (0.25955, 52.7),
 ];
 
 /// Past the highest impostor ever seen the table continues along its mean slope from the
 /// 30 knot (score points per unit of raw similarity): an extrapolation, not a measurement.
-const TAIL_SLOPE: f32 = 1021.0;
+const TAIL_SLOPE: f32 = 99.8;
 
 /// Highest calibrated score (a false match rate of 10^-10): beyond it, numbers mean nothing.
 pub const MAX_SCORE: f32 = 100.0;

@@ -6,7 +6,7 @@ use super::filtering::remove_false_minutiae;
 use super::frequency::{ridge_period, RidgePeriod};
 use super::image::FingerImage;
 use super::minutiae::detect;
-use super::normalization::normalize;
+use super::normalization::{normalize, normalize_unsmoothed};
 use super::orientation::{orientation_field, OrientationField};
 use super::params::MAX_MINUTIAE;
 use super::quality::{image_quality, minutia_quality};
@@ -82,7 +82,10 @@ pub fn run_pipeline(image: &FingerImage) -> Result<Extraction, ExtractError> {
     minutiae.sort_by(|a, b| b.quality.cmp(&a.quality).then((a.y, a.x).cmp(&(b.y, b.x))));
     minutiae.truncate(MAX_MINUTIAE);
     minutiae.sort_by_key(|m| (m.y, m.x));
-    let quality = image_quality(&field, &mask, minutiae.len());
+    // Image quality judges the image as captured: ridge clarity is measured again without
+    // the pre-smoothing, which would hide noise the sensor really recorded.
+    let captured_field = orientation_field(&normalize_unsmoothed(image));
+    let quality = image_quality(&captured_field, &mask, minutiae.len());
     let template = Template { width: w as u16, height: h as u16, quality, minutiae };
     Ok(Extraction { normalized, field, mask, period, enhanced, ridges, skeleton, template })
 }

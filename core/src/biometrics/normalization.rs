@@ -1,15 +1,30 @@
-//! Stage 1: grey-level normalisation. Local mean is removed and local contrast divided out,
-//! so dry, wet, light and dark regions reach the filters on one scale. Ridges become
-//! positive, valleys negative.
+//! Stage 1: grey-level normalisation. A light Gaussian first removes detail finer than a
+//! ridge (noise, pores, compression artefacts); then local mean is removed and local
+//! contrast divided out, so dry, wet, light and dark regions reach the filters on one scale.
+//! Ridges become positive, valleys negative.
 
 use super::image::FingerImage;
-use super::params::NORMALIZE_RADIUS;
+use super::orientation::gaussian_blur;
+use super::params::{NORMALIZE_RADIUS, PRE_SMOOTH_SIGMA};
 use super::raster::{window, Grid, Integral};
 
 /// Normalised image: roughly zero mean, unit contrast, ridges positive, clipped to ±3.
 pub fn normalize(image: &FingerImage) -> Grid<f32> {
-    let (w, h) = (image.width, image.height);
-    let grey = Grid { width: w, height: h, data: image.pixels.iter().map(|&p| p as f32).collect() };
+    normalize_grey(gaussian_blur(&grey(image), PRE_SMOOTH_SIGMA))
+}
+
+/// The same without the pre-smoothing: the image as the sensor recorded it, noise included
+/// (image quality judges that).
+pub fn normalize_unsmoothed(image: &FingerImage) -> Grid<f32> {
+    normalize_grey(grey(image))
+}
+
+fn grey(image: &FingerImage) -> Grid<f32> {
+    Grid { width: image.width, height: image.height, data: image.pixels.iter().map(|&p| p as f32).collect() }
+}
+
+fn normalize_grey(grey: Grid<f32>) -> Grid<f32> {
+    let (w, h) = (grey.width, grey.height);
     let integral = Integral::new(&grey);
     let mut out = Grid::filled(w, h, 0.0f32);
     for y in 0..h {

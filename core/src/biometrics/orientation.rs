@@ -128,28 +128,37 @@ pub fn orientation_field(image: &Grid<f32>) -> OrientationField {
 
 /// Separable Gaussian blur of a block grid, renormalised at the edges.
 pub fn gaussian_blur(grid: &Grid<f32>, sigma: f32) -> Grid<f32> {
-    let r = (sigma * 2.5).ceil() as i64;
-    let kernel: Vec<f32> = (-r..=r).map(|k| (-(k * k) as f32 / (2.0 * sigma * sigma)).exp()).collect();
-    let (w, h) = (grid.width as i64, grid.height as i64);
-    let pass = |src: &Grid<f32>, horizontal: bool| {
-        let mut out = Grid::filled(src.width, src.height, 0.0f32);
-        for y in 0..h {
-            for x in 0..w {
-                let (mut s, mut ws) = (0.0f32, 0.0f32);
-                for k in -r..=r {
-                    let (sx, sy) = if horizontal { (x + k, y) } else { (x, y + k) };
-                    if let Some(v) = src.get_checked(sx, sy) {
-                        let kw = kernel[(k + r) as usize];
-                        s += kw * v;
-                        ws += kw;
-                    }
-                }
-                out.set(x as usize, y as usize, s / ws);
+    let r = (sigma * 2.5).ceil() as usize;
+    let kernel: Vec<f32> = (0..=2 * r)
+        .map(|i| {
+            let k = i as f32 - r as f32;
+            (-(k * k) / (2.0 * sigma * sigma)).exp()
+        })
+        .collect();
+    // One line of `n` samples, `stride` apart from `start`: interior samples take the whole
+    // kernel; near the ends only the taps inside count, renormalised.
+    let line = |src: &[f32], dst: &mut [f32], start: usize, stride: usize, n: usize| {
+        for i in 0..n {
+            let (lo, hi) = (i.saturating_sub(r), (i + r).min(n - 1));
+            let (mut s, mut ws) = (0.0f32, 0.0f32);
+            for j in lo..=hi {
+                let kw = kernel[j + r - i];
+                s += kw * src[start + j * stride];
+                ws += kw;
             }
+            dst[start + i * stride] = s / ws;
         }
-        out
     };
-    pass(&pass(grid, true), false)
+    let (w, h) = (grid.width, grid.height);
+    let mut rows = Grid::filled(w, h, 0.0f32);
+    for y in 0..h {
+        line(&grid.data, &mut rows.data, y * w, 1, w);
+    }
+    let mut out = Grid::filled(w, h, 0.0f32);
+    for x in 0..w {
+        line(&rows.data, &mut out.data, x, w, h);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -172,6 +181,23 @@ pub(crate) mod tests {
     fn angle_diff(a: f32, b: f32) -> f32 {
         let d = (a - b).rem_euclid(PI);
         d.min(PI - d)
+    }
+
+    #[test]
+    fn gaussian_blur_keeps_flat_areas_flat_and_spreads_an_impulse_symmetrically() {
+        let flat = Grid::filled(13, 9, 7.0f32);
+        let b = gaussian_blur(&flat, 1.5);
+        assert!(b.data.iter().all(|v| (v - 7.0).abs() < 1e-5), "edges renormalised: {:?}", b.data);
+
+        let mut impulse = Grid::filled(21, 21, 0.0f32);
+        impulse.set(10, 10, 1.0);
+        let b = gaussian_blur(&impulse, 0.8);
+        let total: f32 = b.data.iter().sum();
+        assert!((total - 1.0).abs() < 1e-5, "mass {total}");
+        assert!(b.get(10, 10) > b.get(11, 10) && b.get(11, 10) > b.get(12, 10) && b.get(12, 10) > 0.0);
+        assert_eq!(b.get(9, 10), b.get(11, 10));
+        assert_eq!(b.get(10, 9), b.get(10, 11));
+        assert_eq!(b.get(13, 10), 0.0, "reach is 2.5 sigma, rounded up");
     }
 
     #[test]
