@@ -322,10 +322,13 @@ impl SimulatedScanner {
 }
 
 /// The phone's end of a link to a [`SimulatedScanner`], for a Kotlin `ByteTransport` to
-/// forward to (the same calls a Bluetooth socket would get).
+/// forward to (the same calls a Bluetooth socket would get). Safe from any thread: a
+/// thread waiting in `read` holds up no other thread's `write` or `close_link`.
 #[derive(uniffi::Object)]
 pub struct SimulatedLink {
-    end: Mutex<MemoryTransport>,
+    /// Shared, not locked: `&MemoryTransport` reads and writes (each direction is its own
+    /// locked pipe).
+    end: MemoryTransport,
     /// The scanner at the other end, held so that it outlives every link to it: the last
     /// handle to a simulated scanner going hangs up its link, and on the JVM that happens
     /// whenever the garbage collector finds the Kotlin `SimulatedScanner` unreachable, with
@@ -336,7 +339,7 @@ pub struct SimulatedLink {
 impl SimulatedLink {
     /// A new link to `scanner` (its previous link drops).
     fn open(scanner: Arc<SimulatedScanner>) -> SimulatedLink {
-        SimulatedLink { end: Mutex::new(scanner.sim.connect()), _scanner: scanner }
+        SimulatedLink { end: scanner.sim.connect(), _scanner: scanner }
     }
 }
 
@@ -344,28 +347,28 @@ impl SimulatedLink {
 /// Kotlin in between.
 impl transport::ByteTransport for SimulatedLink {
     fn write(&mut self, bytes: &[u8]) -> Result<(), transport::TransportError> {
-        lock(&self.end).write(bytes)
+        self.end.write(bytes)
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, transport::TransportError> {
-        lock(&self.end).read(buf, timeout)
+        self.end.read(buf, timeout)
     }
 
     fn close(&mut self) {
-        lock(&self.end).close();
+        self.end.close();
     }
 }
 
 #[uniffi::export]
 impl SimulatedLink {
     pub fn write(&self, bytes: Vec<u8>) -> Result<(), TransportError> {
-        Ok(lock(&self.end).write(&bytes)?)
+        Ok((&self.end).write(&bytes)?)
     }
 
     pub fn read(&self, max_len: u32, timeout_ms: u32) -> Result<Vec<u8>, TransportError> {
         // A scanner message is at most a few kilobytes: cap what a careless caller asks for.
         let mut buf = vec![0u8; (max_len as usize).min(1 << 20)];
-        let n = lock(&self.end).read(&mut buf, Duration::from_millis(u64::from(timeout_ms)))?;
+        let n = (&self.end).read(&mut buf, Duration::from_millis(u64::from(timeout_ms)))?;
         buf.truncate(n);
         Ok(buf)
     }
@@ -373,11 +376,11 @@ impl SimulatedLink {
     /// Close the link (named so because generated Kotlin objects already have `close()`,
     /// which frees the object).
     pub fn close_link(&self) {
-        lock(&self.end).close();
+        (&self.end).close();
     }
 
     pub fn is_closed(&self) -> bool {
-        lock(&self.end).is_closed()
+        self.end.is_closed()
     }
 }
 

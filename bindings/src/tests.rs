@@ -110,6 +110,27 @@ fn links_to_a_simulated_scanner_outlive_the_callers_handle_to_it() {
     direct.disconnect();
 }
 
+/// A shell that reads its socket on a thread of its own (as docs/kotlin-api.md advises for
+/// RFCOMM) waits in `read` while the driver's thread writes: the write must go out at once,
+/// not after the read has given up.
+#[test]
+fn a_simulated_link_writes_while_another_thread_waits_in_read() {
+    use jatigi_core::scanner::frame::{RootMessage, RootType};
+    let sim = SimulatedScanner::new(1);
+    let link = Arc::clone(&sim).connect();
+    let reader = {
+        let link = Arc::clone(&link);
+        std::thread::spawn(move || link.read(64, 5_000))
+    };
+    // Let the reader start waiting (were it late, the test would pass for any link).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let command = RootMessage::command(RootType::UnifiedVersion).encode().expect("a command");
+    link.write(command).expect("written");
+    let answer = reader.join().expect("the reader thread").expect("read");
+    assert!(!answer.is_empty(), "the scanner answered while the reader waited");
+    link.close_link();
+}
+
 fn consent_and_fingers(session: &EnrollmentSession, member: u8, person: u64, sim: &SimulatedScanner, scanner: &Arc<ScannerSession>) {
     session.record_consent(member, ConsentDecision::Given, ConsentMethod::Verbal).expect("consent");
     for finger in [Finger::RightIndex, Finger::LeftIndex] {
