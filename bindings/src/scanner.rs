@@ -16,6 +16,9 @@ use jatigi_core::scanner::{
     self, transport, Battery, CaptureOptions, Faults, MemoryTransport, Scanner, ScannerConfig, SimulatorConfig,
 };
 use jatigi_core::synth::{self, ImpressionParams, Master};
+// Core's transport trait, for `MemoryTransport`'s methods (the `ByteTransport` named here is
+// the shell's).
+use transport::ByteTransport as _;
 
 use crate::error::JatigiError;
 use crate::types::Finger;
@@ -141,7 +144,7 @@ impl ScannerSession {
     /// mode, and a baseline for measuring the transport).
     #[uniffi::constructor]
     pub fn connect_simulated(simulator: Arc<SimulatedScanner>) -> Result<Arc<Self>, JatigiError> {
-        let scanner = Scanner::connect(simulator.sim.connect(), ScannerConfig::default())?;
+        let scanner = Scanner::connect(SimulatedLink::open(simulator), ScannerConfig::default())?;
         Ok(Arc::new(ScannerSession { scanner: RwLock::new(scanner) }))
     }
 
@@ -288,8 +291,10 @@ impl SimulatedScanner {
     }
 
     /// Open a new link to the scanner and return the phone's end (a previous link drops).
-    pub fn connect(&self) -> Arc<SimulatedLink> {
-        Arc::new(SimulatedLink { end: Mutex::new(self.sim.connect()) })
+    /// The link keeps the scanner alive: it is served until it is closed, whether or not
+    /// the caller still holds the scanner.
+    pub fn connect(self: Arc<Self>) -> Arc<SimulatedLink> {
+        Arc::new(SimulatedLink::open(self))
     }
 
     /// Drop the current link, as a scanner switched off does.
@@ -317,24 +322,53 @@ impl SimulatedScanner {
 }
 
 /// The phone's end of a link to a [`SimulatedScanner`], for a Kotlin `ByteTransport` to
-/// forward to (the same calls a Bluetooth socket would get).
+/// forward to (the same calls a Bluetooth socket would get). Safe from any thread: a
+/// thread waiting in `read` holds up no other thread's `write` or `close_link`.
 #[derive(uniffi::Object)]
 pub struct SimulatedLink {
-    end: Mutex<MemoryTransport>,
+    /// Shared, not locked: `&MemoryTransport` reads and writes (each direction is its own
+    /// locked pipe).
+    end: MemoryTransport,
+    /// The scanner at the other end, held so that it outlives every link to it: the last
+    /// handle to a simulated scanner going hangs up its link, and on the JVM that happens
+    /// whenever the garbage collector finds the Kotlin `SimulatedScanner` unreachable, with
+    /// its link still in use.
+    _scanner: Arc<SimulatedScanner>,
+}
+
+impl SimulatedLink {
+    /// A new link to `scanner` (its previous link drops).
+    fn open(scanner: Arc<SimulatedScanner>) -> SimulatedLink {
+        SimulatedLink { end: scanner.sim.connect(), _scanner: scanner }
+    }
+}
+
+/// The driver's transport in `ScannerSession::connect_simulated`: the link straight, no
+/// Kotlin in between.
+impl transport::ByteTransport for SimulatedLink {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), transport::TransportError> {
+        self.end.write(bytes)
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, transport::TransportError> {
+        self.end.read(buf, timeout)
+    }
+
+    fn close(&mut self) {
+        self.end.close();
+    }
 }
 
 #[uniffi::export]
 impl SimulatedLink {
     pub fn write(&self, bytes: Vec<u8>) -> Result<(), TransportError> {
-        use transport::ByteTransport as _;
-        Ok(lock(&self.end).write(&bytes)?)
+        Ok((&self.end).write(&bytes)?)
     }
 
     pub fn read(&self, max_len: u32, timeout_ms: u32) -> Result<Vec<u8>, TransportError> {
-        use transport::ByteTransport as _;
         // A scanner message is at most a few kilobytes: cap what a careless caller asks for.
         let mut buf = vec![0u8; (max_len as usize).min(1 << 20)];
-        let n = lock(&self.end).read(&mut buf, Duration::from_millis(u64::from(timeout_ms)))?;
+        let n = (&self.end).read(&mut buf, Duration::from_millis(u64::from(timeout_ms)))?;
         buf.truncate(n);
         Ok(buf)
     }
@@ -342,12 +376,11 @@ impl SimulatedLink {
     /// Close the link (named so because generated Kotlin objects already have `close()`,
     /// which frees the object).
     pub fn close_link(&self) {
-        use transport::ByteTransport as _;
-        lock(&self.end).close();
+        (&self.end).close();
     }
 
     pub fn is_closed(&self) -> bool {
-        lock(&self.end).is_closed()
+        self.end.is_closed()
     }
 }
 

@@ -69,6 +69,68 @@ fn the_transport_adapter_keeps_bytes_beyond_what_was_asked_and_survives_a_throwi
     t.close();
 }
 
+/// A shell's transport as the Kotlin tests write theirs: every byte through a [`SimulatedLink`].
+struct Forwarding(Arc<SimulatedLink>);
+
+impl ByteTransport for Forwarding {
+    fn write(&self, bytes: Vec<u8>) -> Result<(), TransportError> {
+        self.0.write(bytes)
+    }
+    fn read(&self, max_len: u32, timeout_ms: u32) -> Result<Vec<u8>, TransportError> {
+        self.0.read(max_len, timeout_ms)
+    }
+    fn close(&self) {
+        self.0.close_link();
+    }
+}
+
+/// On the JVM a Kotlin `SimulatedScanner` is freed whenever the garbage collector finds it
+/// unreachable, which it is once a test has taken its link and presented the finger, though
+/// the link is still in use (FrameCostTest ended in `ScannerDisconnected` in about one run
+/// in two). Here the caller's last handle goes at once: the links must still be served.
+#[test]
+fn links_to_a_simulated_scanner_outlive_the_callers_handle_to_it() {
+    let sim = SimulatedScanner::new(9);
+    sim.present(1, Finger::RightThumb);
+    let link = Arc::clone(&sim).connect();
+    drop(sim);
+    let scanner = ScannerSession::connect(Box::new(Forwarding(link))).expect("connects through the link");
+    for _ in 0..8 {
+        let scan = scanner.scan(true).expect("a capture through the link");
+        assert!(scan.image.is_some() && scan.wsq.is_some());
+    }
+    scanner.disconnect();
+
+    let sim = SimulatedScanner::new(9);
+    sim.present(1, Finger::RightThumb);
+    let direct = ScannerSession::connect_simulated(sim).expect("connects straight");
+    for _ in 0..3 {
+        direct.scan(true).expect("a capture straight to the simulator");
+    }
+    direct.disconnect();
+}
+
+/// A shell that reads its socket on a thread of its own (as docs/kotlin-api.md advises for
+/// RFCOMM) waits in `read` while the driver's thread writes: the write must go out at once,
+/// not after the read has given up.
+#[test]
+fn a_simulated_link_writes_while_another_thread_waits_in_read() {
+    use jatigi_core::scanner::frame::{RootMessage, RootType};
+    let sim = SimulatedScanner::new(1);
+    let link = Arc::clone(&sim).connect();
+    let reader = {
+        let link = Arc::clone(&link);
+        std::thread::spawn(move || link.read(64, 5_000))
+    };
+    // Let the reader start waiting (were it late, the test would pass for any link).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let command = RootMessage::command(RootType::UnifiedVersion).encode().expect("a command");
+    link.write(command).expect("written");
+    let answer = reader.join().expect("the reader thread").expect("read");
+    assert!(!answer.is_empty(), "the scanner answered while the reader waited");
+    link.close_link();
+}
+
 fn consent_and_fingers(session: &EnrollmentSession, member: u8, person: u64, sim: &SimulatedScanner, scanner: &Arc<ScannerSession>) {
     session.record_consent(member, ConsentDecision::Given, ConsentMethod::Verbal).expect("consent");
     for finger in [Finger::RightIndex, Finger::LeftIndex] {

@@ -197,12 +197,14 @@ fn run<T: ByteTransport>(mut transport: T, shared: &Shared, timing: LinkTiming) 
                     s.error = None;
                 });
             }
-            if transport.write(&out.bytes).is_err() {
+            if let Err(error) = transport.write(&out.bytes) {
+                log::warn!("scanner link: closing the link: writing failed: {error}");
                 return disconnect(transport, shared);
             }
         }
         match transport.read(&mut buf, timing.poll) {
-            Err(_) => {
+            Err(error) => {
+                log::warn!("scanner link: closing the link: reading failed: {error}");
                 for error in rx.drop_partial() {
                     shared.report(error);
                 }
@@ -223,6 +225,7 @@ fn run<T: ByteTransport>(mut transport: T, shared: &Shared, timing: LinkTiming) 
             }
         }
     }
+    log::debug!("scanner link: closing the link on request");
     transport.close();
 }
 

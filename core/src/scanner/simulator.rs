@@ -302,6 +302,9 @@ impl SimulatedScanner {
     /// Drop the current link, if any.
     pub fn hang_up(&self) {
         if let Some(connection) = lock(&self.connection).take() {
+            if !connection.thread.is_finished() {
+                log::debug!("simulated scanner: hanging up the link it is serving");
+            }
             connection.stop.store(true, Ordering::SeqCst);
             let _ = connection.thread.join();
         }
@@ -388,7 +391,10 @@ fn serve(mut link: MemoryTransport, state: &Mutex<SimState>, stop: &AtomicBool) 
         }
         let n = match link.read(&mut buf, POLL) {
             Ok(n) => n,
-            Err(_) => break,
+            Err(e) => {
+                log::debug!("simulated scanner: the link ended: {e}");
+                break;
+            }
         };
         decoder.push(&buf[..n.min(buf.len())]);
         while let Some(frame) = decoder.next() {

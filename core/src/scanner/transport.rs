@@ -71,6 +71,10 @@ impl Pipe {
 }
 
 /// One end of an in-memory duplex link (see [`memory_pair`]). Dropping an end closes the link.
+///
+/// Each direction is its own locked pipe, so an end can be shared between threads, like a
+/// `&TcpStream`: `&MemoryTransport` is a [`ByteTransport`] too, and a thread waiting in
+/// `read` holds up no other thread's `write` or `close`.
 pub struct MemoryTransport {
     incoming: Arc<Pipe>,
     outgoing: Arc<Pipe>,
@@ -98,10 +102,8 @@ impl MemoryTransport {
     pub fn is_closed(&self) -> bool {
         self.outgoing.lock().closed
     }
-}
 
-impl ByteTransport for MemoryTransport {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+    fn send(&self, bytes: &[u8]) -> Result<(), TransportError> {
         let mut state = self.outgoing.lock();
         if state.closed {
             return Err(TransportError::Closed);
@@ -112,7 +114,7 @@ impl ByteTransport for MemoryTransport {
         Ok(())
     }
 
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+    fn receive(&self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
         let deadline = Instant::now() + timeout;
         let mut state = self.incoming.lock();
         loop {
@@ -139,15 +141,43 @@ impl ByteTransport for MemoryTransport {
         }
     }
 
-    fn close(&mut self) {
+    fn shut(&self) {
         self.incoming.close();
         self.outgoing.close();
     }
 }
 
+impl ByteTransport for MemoryTransport {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        self.send(bytes)
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        self.receive(buf, timeout)
+    }
+
+    fn close(&mut self) {
+        self.shut();
+    }
+}
+
+impl ByteTransport for &MemoryTransport {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        self.send(bytes)
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        self.receive(buf, timeout)
+    }
+
+    fn close(&mut self) {
+        self.shut();
+    }
+}
+
 impl Drop for MemoryTransport {
     fn drop(&mut self) {
-        self.close();
+        self.shut();
     }
 }
 
@@ -190,6 +220,27 @@ mod tests {
             Err(TransportError::Closed)
         );
         assert_eq!(phone.write(b"x"), Err(TransportError::Closed));
+    }
+
+    #[test]
+    fn a_shared_end_writes_while_another_thread_waits_in_read() {
+        let (phone, mut scanner) = memory_pair();
+        let phone = Arc::new(phone);
+        let reader = {
+            let phone = Arc::clone(&phone);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8];
+                (&*phone)
+                    .read(&mut buf, Duration::from_secs(5))
+                    .map(|n| buf[..n].to_vec())
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        (&*phone).write(b"ask").unwrap();
+        let mut buf = [0u8; 8];
+        assert_eq!(scanner.read(&mut buf, Duration::from_secs(5)).unwrap(), 3);
+        scanner.write(b"answer").unwrap();
+        assert_eq!(reader.join().unwrap().unwrap(), b"answer");
     }
 
     #[test]

@@ -118,9 +118,16 @@ class ErrorPathTest {
         val transport = ForwardingTransport(sim.connect())
         val scanner = ScannerSession.connect(transport)
         sim.present(11uL, Finger.RIGHT_INDEX)
-        // The radio drops half way through the image: the Kotlin socket read fails.
+        // The radio drops half way through the image: the Kotlin socket read fails, and the
+        // log says why the link closed.
+        val logs = RecordingLogSink()
+        logToSink(logs, LogLevel.WARN)
         transport.dropAfterBytes = transport.bytesRead.get() + 3_000
         assertThrows<JatigiException.ScannerDisconnected> { session.captureFinger(head, Finger.RIGHT_INDEX, scanner) }
+        assertTrue(
+            logs.records.any { it.level == LogLevel.WARN && it.message.contains("reading failed") && it.message.contains("bt socket closed") },
+            "${logs.records}",
+        )
         assertFalse(scanner.isConnected())
         assertThrows<JatigiException.ScannerNotConnected> { scanner.status() }
 
