@@ -10,10 +10,11 @@
 
 use std::sync::Arc;
 
-use jatigi_core::biometrics::Matcher;
+use jatigi_core::biometrics::{Matcher, Template};
 use jatigi_core::card::{self, render, CardIssuer, ClaimOptions, FlowError, IssueError, KeyRing, KeyRingError, ScanError, Verdict};
 use jatigi_core::registry::{HouseholdId, Timestamp};
 
+use crate::capture::CapturedFinger;
 use crate::error::{capitalised, current_language, JatigiError, Language};
 use crate::progress::{CancelToken, ProgressListener, Reporter, Stage};
 use crate::scanner::ScannerSession;
@@ -219,22 +220,54 @@ impl OperatorSession {
         listener: Option<Box<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<MemberCheck, JatigiError> {
-        let ring = key_ring(&keyring_json)?;
-        let judged = card::verify_text(qr_text.trim(), &ring, now());
-        let Verdict::Valid(claims) = &judged else {
-            return Err(JatigiError::CardInvalid { en: capitalised(&judged.reason()), fr: capitalised(&judged.reason_fr()) });
-        };
+        let (judged, household) = valid_card(&qr_text, &keyring_json)?;
         let reporter = Reporter::new(listener, cancel);
         reporter.check()?;
         // The store is not locked while the person places the finger.
         let scan = scanner.scan(false)?;
+        self.check_member(&judged, household, &scan.template, &reporter)
+    }
+
+    /// The check at a distribution with a finger captured beforehand
+    /// (`ScannerSession.capture`): the card is verified again against `keyring_json`
+    /// (`CardInvalid` if it is not valid), then the capture is compared 1:1 with every
+    /// finger of the members the card lists, as `checkMemberOnCard` does.
+    pub fn check_member_with_capture(
+        &self,
+        qr_text: String,
+        keyring_json: String,
+        capture: Arc<CapturedFinger>,
+        listener: Option<Box<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<MemberCheck, JatigiError> {
+        let (judged, household) = valid_card(&qr_text, &keyring_json)?;
+        let reporter = Reporter::new(listener, cancel);
+        self.check_member(&judged, household, capture.template(), &reporter)
+    }
+}
+
+/// The card's verdict, if it is valid; `CardInvalid` otherwise. The household it names
+/// comes along.
+fn valid_card(qr_text: &str, keyring_json: &str) -> Result<(Verdict, HouseholdId), JatigiError> {
+    let ring = key_ring(keyring_json)?;
+    let judged = card::verify_text(qr_text.trim(), &ring, now());
+    let household = match &judged {
+        Verdict::Valid(claims) => claims.household,
+        _ => return Err(JatigiError::CardInvalid { en: capitalised(&judged.reason()), fr: capitalised(&judged.reason_fr()) }),
+    };
+    Ok((judged, household))
+}
+
+impl OperatorSession {
+    /// Compare `probe` with the members a valid card lists.
+    fn check_member(&self, judged: &Verdict, household: HouseholdId, probe: &Template, reporter: &Reporter) -> Result<MemberCheck, JatigiError> {
         reporter.check()?;
         reporter.step(Stage::CheckingCardMember, 0, 1);
-        let outcome = card::check_member(&self.shared.registry(), &judged, &scan.template, &mut Matcher::new())?;
+        let outcome = card::check_member(&self.shared.registry(), judged, probe, &mut Matcher::new())?;
         reporter.step(Stage::CheckingCardMember, 1, 1);
         Ok(match outcome {
             card::MemberCheck::Member { person, score } => MemberCheck {
-                household_id: claims.household.to_string(),
+                household_id: household.to_string(),
                 matched: true,
                 member: Some(person.member.get()),
                 person_id: Some(person.to_string()),

@@ -13,12 +13,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use jatigi_core::biometrics::{FingerImage as GrayImage, Matcher};
+use jatigi_core::biometrics::Matcher;
 use jatigi_core::registry::enrollment::{AttemptVerdict as CoreVerdict, CapturePolicy, FingerAttempts, MemberCandidates};
 use jatigi_core::registry::model::{self as m, clean_text};
 use jatigi_core::registry::repository::DuplicateDecision;
 use jatigi_core::registry::{HouseholdId, MemberNo, Operator, PersonId, Timestamp};
 
+use crate::capture::CapturedFinger;
 use crate::error::JatigiError;
 use crate::progress::{CancelToken, ProgressListener, Reporter, Stage};
 use crate::scanner::ScannerSession;
@@ -398,15 +399,19 @@ impl EnrollmentSession {
     /// the same finger again; the best attempt is kept. Blocks while the person places the
     /// finger (seconds): call it off the main thread.
     pub fn capture_finger(&self, member: u8, finger: Finger, scanner: Arc<ScannerSession>) -> Result<CaptureAttempt, JatigiError> {
+        // Refused before the person is asked to place a finger.
         self.open()?.member(member)?.may_capture()?;
         // The draft is not locked while the scanner works.
-        let scan = scanner.scan(true)?;
-        let template = scan.template.to_bytes().map_err(JatigiError::internal)?;
-        // Images are kept (sealed, as WSQ) so templates can be made again by a better
-        // extractor.
-        let stored_image = scan.wsq.clone().map(|bytes| m::FingerImage { format: m::FingerImageFormat::Wsq, bytes });
-        let sample = m::FingerSample { template, quality: scan.quality, image: stored_image };
+        let captured = scanner.capture(finger)?;
+        self.add_capture(member, captured)
+    }
 
+    /// Offer a finger captured beforehand (`ScannerSession.capture`) as one attempt of
+    /// `member`'s finger: the same best-of-N policy as `captureFinger`, whose verdict says
+    /// whether to scan the same finger again; the best attempt is kept. The finger is the
+    /// one the capture was made for.
+    pub fn add_capture(&self, member: u8, capture: Arc<CapturedFinger>) -> Result<CaptureAttempt, JatigiError> {
+        let finger = capture.finger();
         let mut draft = self.open()?;
         let entry = draft.member(member)?;
         entry.may_capture()?;
@@ -421,19 +426,19 @@ impl EnrollmentSession {
         let FingerDraft::Attempts(attempts) = slot else {
             return Err(JatigiError::internal("a finger's captures were replaced during the scan"));
         };
-        let verdict = match attempts.offer(sample) {
+        let verdict = match attempts.offer(capture.sample()) {
             CoreVerdict::Accepted => AttemptVerdict::Accepted,
             CoreVerdict::TryAgain { remaining } => AttemptVerdict::TryAgain { remaining },
             CoreVerdict::KeptBest => AttemptVerdict::KeptBest,
         };
-        let best_quality = attempts.best().map_or(scan.quality, |b| b.quality);
+        let best_quality = attempts.best().map_or(capture.quality(), |b| b.quality);
         Ok(CaptureAttempt {
             member,
             finger,
-            quality: scan.quality,
+            quality: capture.quality(),
             verdict,
             best_quality,
-            image: scan.image.map(preview),
+            image: capture.preview_image(),
         })
     }
 
@@ -628,10 +633,6 @@ fn not_a_candidate(person: &str) -> JatigiError {
         format!("{person} is not among the candidates of the last duplicate check"),
         format!("{person} ne fait pas partie des candidats de la dernière vérification des doublons"),
     )
-}
-
-fn preview(image: GrayImage) -> FingerprintImage {
-    FingerprintImage { width: image.width as u32, height: image.height as u32, pixels: image.pixels }
 }
 
 fn relation_of(r: m::Relation) -> Relation {

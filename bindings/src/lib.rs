@@ -23,6 +23,7 @@
 //! the tablet's work leaves as encrypted packets through `sync` (provisioning, export,
 //! re-export).
 
+mod capture;
 mod card;
 mod enrollment;
 mod error;
@@ -37,6 +38,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+pub use capture::CapturedFinger;
 pub use card::{verify_card_photo, verify_card_text, CardStatus, CardVerdict, IssuedCard, MemberCheck};
 pub use enrollment::{
     AttemptVerdict, CaptureAttempt, Decision, EnrollmentSession, FingerprintImage, HouseholdDetails, MemberDetails,
@@ -47,7 +49,7 @@ pub use keys::{KeyProvider, KeyProviderError};
 pub use logging::{log_to_platform, log_to_sink, LogLevel, LogRecord, LogSink};
 pub use progress::{CancelToken, Progress, ProgressListener, Stage};
 pub use scanner::{ByteTransport, ScannerSession, ScannerStatus, SimulatedLink, SimulatedScanner, SimulatorFaults, TransportError};
-pub use store::{JatigiStore, NewOperator, OperatorSession, StoreSummary};
+pub use store::{JatigiStore, NewOperator, OperatorSession, PersonCheck, StoreSummary};
 pub use sync::{DeviceIdentity, ExportedPacket};
 pub use types::*;
 

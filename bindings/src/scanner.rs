@@ -20,6 +20,7 @@ use jatigi_core::synth::{self, ImpressionParams, Master};
 // the shell's).
 use transport::ByteTransport as _;
 
+use crate::capture::CapturedFinger;
 use crate::error::JatigiError;
 use crate::types::Finger;
 
@@ -179,6 +180,16 @@ impl ScannerSession {
             firmware: scanner.stm_version()?,
             sensor_firmware: sensor.unwrap_or_default(),
         })
+    }
+
+    /// Scan `finger` once (the usual flow: battery, sensor power, LEDs, retries while no
+    /// finger) and keep the capture in the core: Kotlin gets an opaque handle with the
+    /// quality and a preview, to pass to `EnrollmentSession.addCapture`,
+    /// `OperatorSession.identify`, `verifyPerson` or `checkMemberWithCapture`. Poor prints
+    /// are returned, not refused: the enrollment's best-of-N policy decides. Blocks while
+    /// the person places the finger (seconds): call it off the main thread.
+    pub fn capture(&self, finger: Finger) -> Result<Arc<CapturedFinger>, JatigiError> {
+        CapturedFinger::from_scan(finger, self.scan(true)?)
     }
 
     /// Wait until the scanner's button is pressed (`ScannerTimeout` if nobody does;

@@ -10,12 +10,14 @@
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jatigi_core::biometrics::Matcher;
+use jatigi_core::biometrics::{Matcher, PreparedTemplate, Template};
+use jatigi_core::registry::model::CaptureOutcome;
 use jatigi_core::registry::enrollment::{EnrolledPersons, DECISION_THRESHOLD};
 use jatigi_core::registry::repository::Registry;
 use jatigi_core::registry::model::clean_text;
 use jatigi_core::registry::{DeviceId, HouseholdId, Operator, OperatorId, PersonId, PinHash, Timestamp};
 
+use crate::capture::{self, CapturedFinger};
 use crate::enrollment::{EnrollmentSession, HouseholdDetails};
 use crate::error::JatigiError;
 use crate::keys::{ForeignKeyProvider, KeyProvider};
@@ -279,15 +281,97 @@ impl OperatorSession {
     ) -> Result<Vec<Candidate>, JatigiError> {
         let reporter = Reporter::new(listener, cancel);
         let scan = scanner.scan(false)?;
+        let code = jatigi_core::registry::FingerPosition::from(finger).code();
+        self.search(&[(code, scan.template)], &reporter)
+    }
+
+    /// Search everyone enrolled for the person whose fingers were captured beforehand
+    /// (`ScannerSession.capture`, each finger once), best first: the same search and fused
+    /// scores as `searchByFinger`, over every finger given.
+    pub fn identify(
+        &self,
+        captures: Vec<Arc<CapturedFinger>>,
+        listener: Option<Box<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<Vec<Candidate>, JatigiError> {
+        let reporter = Reporter::new(listener, cancel);
+        self.search(&capture::probe(&captures)?, &reporter)
+    }
+
+    /// Is this the enrolled person `person_id` (`GAO-7K3M-9QX2-C/03`)? The fingers captured
+    /// beforehand are compared 1:1 with that person's enrolled fingers of the same positions
+    /// only (no search of anyone else); finger scores are fused by sum as in a search, and
+    /// a match needs the duplicate check's threshold (40: a false match rate of 1 in
+    /// 10,000). A person this tablet does not hold throws `NotFound`; one without
+    /// fingerprints, `NoFingerprints`. Fingers the person did not give score nothing.
+    pub fn verify_person(&self, person_id: String, captures: Vec<Arc<CapturedFinger>>) -> Result<PersonCheck, JatigiError> {
+        let person = PersonId::parse(&person_id)?;
+        let probe = capture::probe(&captures)?;
+        let household = self.shared.registry().load_household(&person.household)?;
+        let member = household.member(person.member).ok_or_else(|| JatigiError::NotFound { id: person.to_string() })?;
+        let enrolled: Vec<(u8, Template)> = member
+            .captures
+            .iter()
+            .filter_map(|c| match &c.outcome {
+                // A stored template that does not decode is skipped: the other fingers answer.
+                CaptureOutcome::Captured(sample) => Template::from_bytes(&sample.template).ok().map(|t| (c.finger.code(), t)),
+                CaptureOutcome::Exception(_) => None,
+            })
+            .collect();
+        if enrolled.is_empty() {
+            return Err(JatigiError::NoFingerprints { household_id: person.household.to_string() });
+        }
+        // Only the same finger positions are compared: a probe of an unknown position (code
+        // 0) would otherwise be compared with every finger.
+        let mut matcher = Matcher::new();
+        let mut fingers = Vec::new();
+        for (code, template) in &probe {
+            let prepared = PreparedTemplate::new(template);
+            let best = enrolled
+                .iter()
+                .filter(|(c, _)| c == code)
+                .map(|(_, t)| matcher.compare(&prepared, &PreparedTemplate::new(t)))
+                .fold(None, |best: Option<f32>, s| Some(best.map_or(s, |b: f32| b.max(s))));
+            if let Some(score) = best {
+                fingers.push(FingerScore { finger: Finger::from_code(*code), score });
+            }
+        }
+        let score: f32 = fingers.iter().map(|f| f.score).sum();
+        Ok(PersonCheck {
+            person_id: person.to_string(),
+            name: self.shared.person_name(&person),
+            matched: !fingers.is_empty() && score >= DECISION_THRESHOLD,
+            score,
+            fingers,
+        })
+    }
+}
+
+impl OperatorSession {
+    /// Everyone enrolled who may own `probe`, best first.
+    fn search(&self, probe: &[(u8, Template)], reporter: &Reporter) -> Result<Vec<Candidate>, JatigiError> {
         reporter.check()?;
-        let persons = self.shared.persons(&reporter)?;
+        let persons = self.shared.persons(reporter)?;
         let persons = persons.as_ref().ok_or_else(|| JatigiError::internal("the gallery did not load"))?;
         reporter.step(Stage::SearchingFinger, 0, 1);
-        let code = jatigi_core::registry::FingerPosition::from(finger).code();
-        let found = persons.identify(&[(code, scan.template)], &mut Matcher::new(), &Default::default());
+        let found = persons.identify(probe, &mut Matcher::new(), &Default::default());
         reporter.step(Stage::SearchingFinger, 1, 1);
         Ok(found.iter().map(|c| candidate(c, self.shared.person_name(&c.person))).collect())
     }
+}
+
+/// The outcome of a 1:1 verification (`verifyPerson`).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct PersonCheck {
+    pub person_id: String,
+    /// Given names and family name (empty when they cannot be read).
+    pub name: String,
+    /// The fused score reached the decision threshold.
+    pub matched: bool,
+    /// Sum of the finger scores (calibrated: 40 stands for a false match rate of 1 in 10,000).
+    pub score: f32,
+    /// The fingers compared, with their scores (fingers the person did not give are absent).
+    pub fingers: Vec<FingerScore>,
 }
 
 /// A core candidate as the screens show it.

@@ -268,3 +268,55 @@ fn a_tablet_provisioned_through_the_ffi_exports_what_a_hub_imports_and_its_cards
     assert!(matches!(operator.reexport_packet(7), Err(JatigiError::NoSuchPacket { sequence: 7 })));
     scanner.disconnect();
 }
+
+/// Captures made before the call that uses them: a member enrolled from `CapturedFinger`s,
+/// then found, verified 1:1, refused for another person, and the inputs that cannot be used
+/// refused with typed errors.
+#[test]
+fn captures_taken_beforehand_enrol_identify_and_verify() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = JatigiStore::create(dir.path().join("r.db").display().to_string(), "TAB-GAO-07".into(), Box::new(TagProvider { secret: 5 }))
+        .expect("create");
+    let operator = first_supervisor(&store);
+    let sim = SimulatedScanner::new(12);
+    let scanner = ScannerSession::connect_simulated(Arc::clone(&sim)).expect("scanner");
+    let take = |person: u64, finger: Finger| {
+        sim.present(person, finger);
+        scanner.capture(finger).expect("capture")
+    };
+
+    let session = operator.start_household(mopti_household()).expect("household");
+    let head = session.add_member(member(Relation::Head, "Kadiatou", "Diallo")).expect("member");
+    let early = take(1, Finger::RightIndex);
+    assert!(matches!(session.add_capture(head, Arc::clone(&early)), Err(JatigiError::ConsentRequired { member: 1 })));
+    session.record_consent(head, ConsentDecision::Given, ConsentMethod::Verbal).expect("consent");
+    for finger in [Finger::RightIndex, Finger::LeftIndex] {
+        loop {
+            let attempt = session.add_capture(head, take(1, finger)).expect("attempt");
+            assert_eq!(attempt.finger, finger);
+            if !matches!(attempt.verdict, AttemptVerdict::TryAgain { .. }) {
+                break;
+            }
+        }
+    }
+    let saved = session.save().expect("saved");
+    assert_eq!(saved.fingers_saved, 2);
+    let person = format!("{}/01", saved.household_id);
+
+    let probe = vec![take(1, Finger::RightIndex), take(1, Finger::LeftIndex)];
+    let found = operator.identify(probe.clone(), None, None).expect("identify");
+    assert_eq!(found[0].person_id, person);
+    let yes = operator.verify_person(person.clone(), probe.clone()).expect("verify");
+    assert!(yes.matched && yes.fingers.len() == 2, "{yes:?}");
+    let stranger = operator.verify_person(person.clone(), vec![take(2, Finger::RightIndex)]).expect("verify");
+    assert!(!stranger.matched, "{stranger:?}");
+
+    assert!(matches!(operator.identify(vec![], None, None), Err(JatigiError::InvalidInput { .. })));
+    assert!(matches!(
+        operator.verify_person(person.clone(), vec![Arc::clone(&early), Arc::clone(&early)]),
+        Err(JatigiError::InvalidInput { .. })
+    ));
+    assert!(matches!(operator.verify_person("nonsense".into(), vec![Arc::clone(&early)]), Err(JatigiError::InvalidInput { .. })));
+    assert!(matches!(session.add_capture(head, early), Err(JatigiError::SessionClosed)));
+    scanner.disconnect();
+}

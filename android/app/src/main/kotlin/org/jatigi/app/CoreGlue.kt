@@ -4,14 +4,22 @@ import java.io.File
 import java.io.IOException
 import java.security.GeneralSecurityException
 import javax.crypto.AEADBadTagException
+import org.jatigi.ffi.BirthInfo
 import org.jatigi.ffi.ByteTransport
 import org.jatigi.ffi.CancelToken
+import org.jatigi.ffi.CapturedFinger
 import org.jatigi.ffi.CardStatus
+import org.jatigi.ffi.ConsentDecision
+import org.jatigi.ffi.Decision
+import org.jatigi.ffi.EnrollmentSession
+import org.jatigi.ffi.FingerException
+import org.jatigi.ffi.HouseholdDetails
 import org.jatigi.ffi.JatigiException
 import org.jatigi.ffi.JatigiStore
 import org.jatigi.ffi.KeyProvider
 import org.jatigi.ffi.KeyProviderException
 import org.jatigi.ffi.Language
+import org.jatigi.ffi.MemberDetails
 import org.jatigi.ffi.OperatorSession
 import org.jatigi.ffi.Progress
 import org.jatigi.ffi.ProgressListener
@@ -27,15 +35,19 @@ import org.jatigi.field.ports.Candidate
 import org.jatigi.field.ports.CardHolder
 import org.jatigi.field.ports.CardPort
 import org.jatigi.field.ports.CardVerdict
+import org.jatigi.field.ports.ConsentRecord
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.ExportPacket
 import org.jatigi.field.ports.Finger
+import org.jatigi.field.ports.FingerResult
 import org.jatigi.field.ports.FingerSample
+import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.HouseholdSubmission
 import org.jatigi.field.ports.IssuedCard
 import org.jatigi.field.ports.KeyWrapper
 import org.jatigi.field.ports.MatchResult
 import org.jatigi.field.ports.MemberCandidates
+import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Operator
 import org.jatigi.field.ports.RegistryPort
 import org.jatigi.field.ports.ScannerException
@@ -46,26 +58,44 @@ import org.jatigi.field.ports.SignInResult
 import org.jatigi.field.ports.SupervisorCheck
 import org.jatigi.field.ports.SyncPort
 import org.jatigi.field.text.Lang
+import org.jatigi.ffi.ConsentMethod as FfiConsentMethod
+import org.jatigi.ffi.Finger as FfiFinger
+import org.jatigi.ffi.Relation as FfiRelation
 import org.jatigi.ffi.ScannerSession as FfiScanner
+import org.jatigi.ffi.Sex as FfiSex
 
 /**
  * The ports of `android/logic` over the core's generated Kotlin API (package org.jatigi.ffi,
  * made by bindings/kotlin/generate.sh; docs/kotlin-api.md). Thin on purpose: every method
- * calls one FFI function and translates its types and errors; the core decides everything.
+ * calls the FFI and translates its types and errors (one call each, except the duplicate
+ * check and the save, which replay the form into an `EnrollmentSession` call by call); the
+ * core decides everything: consent, best-of-N, duplicates, decisions, thresholds.
  *
  * Errors: the FFI's flat `JatigiException` carries only its message (already in the
  * language of [setLanguage]); it becomes a `RuntimeException` with that message, which the
  * screens show, except where a port has a typed outcome for it (sign-in, supervisor check,
  * the scanner's [ScannerFailure]s, the export's [CancelledException]).
  *
- * Not linked, because the FFI has no counterpart (each says so in its KDoc and throws
- * [UnsupportedOperationException]): the ports' template-based calls. The ports hand the
- * core `FingerSample`s captured through [ScannerPort.capture]; the FFI instead captures inside
- * its own calls (`EnrollmentSession.captureFinger`, `OperatorSession.searchByFinger`,
- * `checkMemberOnCard`, each given the `ScannerSession`) and accepts no template from Kotlin.
- * So [ScannerPort.capture], [RegistryPort.checkDuplicates], [RegistryPort.save],
- * [RegistryPort.identify], [RegistryPort.verify], [CardPort.verifyMember] and
- * [RegistryPort.personId] wait for either the ports or the FFI to change shape.
+ * Captures: [ScannerPort.capture] calls the FFI's `ScannerSession.capture`, which keeps the
+ * template and WSQ image in the core and returns an opaque `CapturedFinger`; the port's
+ * [FingerSample] carries it as its `handle`, which the logic never opens. The other ports
+ * hand it back: [RegistryPort.checkDuplicates] and [RegistryPort.save] replay the submission
+ * into an `EnrollmentSession` (`addMember`, `recordConsent`, `addCapture`,
+ * `recordFingerException`) and call its `checkDuplicates`, `decide`/`overrideMatch` and
+ * `save`; [RegistryPort.identify] is `identify`, [RegistryPort.verify] `verifyPerson`,
+ * [CardPort.verifyMember] `checkMemberWithCapture` with the card text [CardPort.read] last
+ * read for that household; [RegistryPort.personId] comes from the last save
+ * (`SavedHousehold.members`). docs/adr/0005, "Captures as opaque handles". A year of birth
+ * alone becomes the age reached this year (the FFI takes a date or an estimated age).
+ *
+ * Not linked yet:
+ * - [ScannerPort.qualityPreview]: the FFI has no live quality (throws [ScannerFailure.Other],
+ *   which the logic reads as "no preview").
+ * - The household's site, origin, displacement date and reason, which the core requires
+ *   (`HouseholdDetails`) and the logic's form does not collect: [registry] takes a
+ *   `householdDetails` function for them, and without one the duplicate check and the save
+ *   throw [IllegalStateException] saying so. The glue does not make them up.
+ * - Face photos: the FFI has no call to store one; a submission's photos are not saved.
  */
 object CoreGlue {
     /** The store file in the app's private storage. */
@@ -75,7 +105,20 @@ object CoreGlue {
     const val CORE_PREFS = "jatigi_core"
     const val DEVICE_ID_KEY = "device_id"
 
-    fun registry(app: JatigiApp, keys: KeyWrapper): RegistryPort = Registry(core(app, keys))
+    /**
+     * [householdDetails]: the core's `HouseholdDetails` (site, origin, displacement) for a
+     * household form; the form does not collect them yet, so by default there are none.
+     */
+    fun registry(
+        app: JatigiApp,
+        keys: KeyWrapper,
+        householdDetails: (HouseholdDraft) -> HouseholdDetails = ::noHouseholdDetails,
+    ): RegistryPort = Registry(core(app, keys), householdDetails)
+
+    private fun noHouseholdDetails(draft: HouseholdDraft): HouseholdDetails = throw IllegalStateException(
+        "the household form does not collect the site's region, cercle, commune and name, the origin, " +
+            "the displacement date and reason that the core requires (site code '${draft.siteCode}'): no screen for them yet",
+    )
 
     fun scanner(app: JatigiApp, openLink: () -> ByteLink): ScannerPort = Scanner(app, openLink)
 
@@ -100,6 +143,19 @@ object CoreGlue {
     private class Core(private val app: JatigiApp, private val keys: KeyWrapper) {
         @Volatile
         var operator: OperatorSession? = null
+
+        /** Supervisors approved by [RegistryPort.verifySupervisor], kept signed in for `overrideMatch` until the save. */
+        val supervisors = java.util.concurrent.ConcurrentHashMap<String, OperatorSession>()
+
+        /** The household being checked and saved, with the submission it was built from. */
+        @Volatile
+        var pending: Pending? = null
+
+        /** Person ids of the households saved since start-up, by household id and member number. */
+        val personIds = java.util.concurrent.ConcurrentHashMap<String, Map<Int, String>>()
+
+        /** The card text last read for each household, for [CardPort.verifyMember]. */
+        val cardTexts = java.util.concurrent.ConcurrentHashMap<String, String>()
 
         val store: JatigiStore by lazy {
             language(app)
@@ -172,7 +228,10 @@ object CoreGlue {
         override fun close() = link.close()
     }
 
-    private class Registry(private val core: Core) : RegistryPort {
+    private class Registry(
+        private val core: Core,
+        private val householdDetails: (HouseholdDraft) -> HouseholdDetails,
+    ) : RegistryPort {
         override fun signIn(operatorId: String, pin: String): SignInResult = core.call {
             try {
                 val session = core.store.signIn(operatorId, pin)
@@ -189,9 +248,14 @@ object CoreGlue {
 
         override fun verifySupervisor(supervisorId: String, pin: String): SupervisorCheck = core.call {
             try {
-                core.store.signIn(supervisorId, pin).use { session ->
-                    if (session.operator().role == Role.SUPERVISOR) SupervisorCheck.Approved(supervisorId)
-                    else SupervisorCheck.NotSupervisor
+                val session = core.store.signIn(supervisorId, pin)
+                if (session.operator().role == Role.SUPERVISOR) {
+                    // Kept for the override at the save (`overrideMatch` takes the session).
+                    core.supervisors.put(supervisorId, session)?.close()
+                    SupervisorCheck.Approved(supervisorId)
+                } else {
+                    session.close()
+                    SupervisorCheck.NotSupervisor
                 }
             } catch (_: JatigiException.WrongPin) {
                 SupervisorCheck.WrongPin
@@ -201,28 +265,130 @@ object CoreGlue {
         }
 
         /**
-         * No FFI counterpart: the FFI checks duplicates of an `EnrollmentSession` whose
-         * fingers it captured itself (`captureFinger` with the ScannerSession); it takes no
-         * templates from Kotlin.
+         * The submission replayed into an `EnrollmentSession` (kept for the save), then its
+         * `checkDuplicates`: the core searches and decides who needs a decision.
          */
-        override fun checkDuplicates(household: HouseholdSubmission): List<MemberCandidates> =
-            notInFfi("checkDuplicates", "EnrollmentSession.checkDuplicates takes no templates")
+        override fun checkDuplicates(household: HouseholdSubmission): List<MemberCandidates> = core.call {
+            val pending = enrollment(household)
+            val found = pending.session.checkDuplicates(null, null)
+            pending.checked = true
+            found.map { m -> MemberCandidates(pending.formNumber(m.member), m.candidates.map { Candidate(it.personId, it.name, it.score) }) }
+        }
 
-        /** No FFI counterpart: `EnrollmentSession.save` saves fingers the FFI captured itself. */
-        override fun save(household: HouseholdSubmission, decisions: Map<Int, DuplicateDecision>): String =
-            notInFfi("save", "EnrollmentSession.save takes no templates")
+        /**
+         * The operator's decisions applied (`decide`, or `overrideMatch` under the supervisor
+         * approved by [verifySupervisor]), then `save`, which checks again and refuses a
+         * member flagged without a decision.
+         */
+        override fun save(household: HouseholdSubmission, decisions: Map<Int, DuplicateDecision>): String = core.call {
+            val pending = enrollment(household)
+            val session = pending.session
+            // `decide` accepts only candidates of a check run on this session.
+            if (!pending.checked) session.checkDuplicates(null, null)
+            for ((number, decision) in decisions) {
+                val member = pending.coreNumber(number)
+                when (decision) {
+                    DuplicateDecision.NewPerson -> session.decide(member, Decision.NewPerson)
+                    is DuplicateDecision.SamePerson -> session.decide(member, Decision.SamePerson(decision.personId))
+                    is DuplicateDecision.Override -> {
+                        val supervisor = core.supervisors[decision.supervisorId]
+                            ?: throw IllegalStateException("supervisor ${decision.supervisorId} has not approved this override on this tablet")
+                        session.overrideMatch(member, decision.candidate, decision.reason, supervisor)
+                    }
+                }
+            }
+            val saved = session.save()
+            core.pending = null
+            core.supervisors.values.forEach { it.close() }
+            core.supervisors.clear()
+            session.close()
+            core.personIds[saved.householdId] = saved.members.associate { pending.formNumber(it.member) to it.personId }
+            saved.householdId
+        }
 
-        /** No FFI counterpart: person ids come back only from `EnrollmentSession.save` (`SavedHousehold.members`). */
+        /** From the last save of that household on this tablet (`SavedHousehold.members`). */
         override fun personId(householdId: String, member: Int): String =
-            notInFfi("personId", "no person-id function")
+            core.personIds[householdId]?.get(member)
+                ?: throw IllegalStateException("household $householdId member $member was not saved since the app started")
 
-        /** No FFI counterpart: `OperatorSession.searchByFinger` scans the finger itself. */
-        override fun identify(samples: Map<Finger, FingerSample>): List<Candidate> =
-            notInFfi("identify", "searchByFinger scans the finger itself")
+        override fun identify(samples: Map<Finger, FingerSample>): List<Candidate> = core.call {
+            core.signedIn().identify(captures(samples), null, null).map { Candidate(it.personId, it.name, it.score) }
+        }
 
-        /** No FFI counterpart: the FFI has no 1:1 verification of a person id against templates. */
-        override fun verify(personId: String, samples: Map<Finger, FingerSample>): MatchResult =
-            notInFfi("verify", "no 1:1 verification against templates")
+        override fun verify(personId: String, samples: Map<Finger, FingerSample>): MatchResult = core.call {
+            val check = core.signedIn().verifyPerson(personId, captures(samples))
+            MatchResult(check.score, check.matched)
+        }
+
+        /**
+         * The `EnrollmentSession` holding [household]: the one the last check built if the
+         * submission is the same (same form, same capture handles), else a new one replayed
+         * from it.
+         */
+        private fun enrollment(household: HouseholdSubmission): Pending {
+            val key = Pending.keyOf(household)
+            core.pending?.let { if (it.key == key) return it }
+            core.pending?.session?.let { it.abandon(); it.close() }
+            core.pending = null
+            val session = core.signedIn().startHousehold(householdDetails(household.draft))
+            val numbers = try {
+                replay(session, household)
+            } catch (e: Exception) {
+                session.abandon()
+                session.close()
+                throw e
+            }
+            return Pending(key, session, numbers).also { core.pending = it }
+        }
+
+        /**
+         * The form and the captures as the core's calls; every rule is the core's. Returns the
+         * core's member number of each form number (the core numbers members in the order
+         * they are added).
+         */
+        private fun replay(session: EnrollmentSession, household: HouseholdSubmission): Map<Int, UByte> {
+            val numbers = LinkedHashMap<Int, UByte>()
+            for (draft in household.draft.members) {
+                val member = session.addMember(memberDetails(draft))
+                numbers[draft.number] = member
+                val biometrics = household.biometrics[draft.number] ?: continue
+                val consent = biometrics.consent ?: continue
+                session.recordConsent(
+                    member,
+                    if (consent is ConsentRecord.Given) ConsentDecision.GIVEN else ConsentDecision.REFUSED,
+                    FfiConsentMethod.valueOf(consent.method.name),
+                )
+                for ((finger, result) in biometrics.fingers) {
+                    when (result) {
+                        is FingerResult.Captured -> session.addCapture(member, captured(finger, result.sample))
+                        is FingerResult.Exception ->
+                            session.recordFingerException(member, ffi(finger), FingerException.valueOf(result.kind.name), result.reason)
+                    }
+                }
+            }
+            return numbers
+        }
+    }
+
+    /** The household being checked, its form's member numbers, and whether its duplicate check ran. */
+    private class Pending(val key: List<Any?>, val session: EnrollmentSession, private val numbers: Map<Int, UByte>) {
+        @Volatile
+        var checked = false
+
+        fun coreNumber(form: Int): UByte = numbers[form] ?: throw IllegalStateException("no member $form in this household")
+
+        fun formNumber(core: UByte): Int = numbers.entries.firstOrNull { it.value == core }?.key
+            ?: throw IllegalStateException("the core returned member $core, not in this household")
+
+        companion object {
+            /** The form, the consents, and each capture's handle (uniffi objects compare by identity). */
+            fun keyOf(household: HouseholdSubmission): List<Any?> = listOf(
+                household.draft,
+                household.biometrics.mapValues { (_, b) ->
+                    listOf(b.consent, b.fingers.mapValues { (_, r) -> if (r is FingerResult.Captured) r.sample.handle else r })
+                },
+            )
+        }
     }
 
     private class Scanner(private val app: JatigiApp, private val openLink: () -> ByteLink) : ScannerPort {
@@ -261,11 +427,13 @@ object CoreGlue {
             throw ScannerException(ScannerFailure.Other("quality preview: not in the core's Kotlin API"))
 
         /**
-         * No FFI counterpart: the FFI returns no template to Kotlin; its captures happen inside
-         * `EnrollmentSession.captureFinger`, `searchByFinger` and `checkMemberOnCard`.
+         * `ScannerSession.capture`: the core keeps the template and image and returns an
+         * opaque `CapturedFinger`, carried as the sample's handle.
          */
-        override fun capture(finger: Finger): FingerSample =
-            throw ScannerException(ScannerFailure.Other("capture: the core's Kotlin API has no template capture"))
+        override fun capture(finger: Finger): FingerSample = scanner {
+            val captured = connected().capture(ffi(finger))
+            FingerSample(captured.quality().toInt(), handle = captured)
+        }
 
         override fun close() {
             session?.let { it.disconnect(); it.close() }
@@ -312,6 +480,7 @@ object CoreGlue {
          */
         override fun read(photoJpeg: ByteArray): CardVerdict = core.call {
             val verdict = verifyCardPhoto(photoJpeg, core.signedIn().keyRing())
+            verdict.householdId?.let { if (verdict.qrText.isNotEmpty()) core.cardTexts[it] = verdict.qrText }
             when (verdict.status) {
                 CardStatus.VALID -> CardVerdict.Genuine(
                     CardHolder(
@@ -332,11 +501,17 @@ object CoreGlue {
         }
 
         /**
-         * No FFI counterpart: `checkMemberOnCard` takes the card's text and the ScannerSession
-         * and scans the finger itself; it takes no template from Kotlin.
+         * `checkMemberWithCapture` with the card text [read] last read for [householdId] (the
+         * core verifies the card again) and the signed-in operator's key ring. A match is the
+         * core's, for [member] only: a finger matching another member of the card is no match.
          */
-        override fun verifyMember(householdId: String, member: Int, finger: Finger, sample: FingerSample): MatchResult =
-            notInFfi("verifyMember", "checkMemberOnCard scans the finger itself")
+        override fun verifyMember(householdId: String, member: Int, finger: Finger, sample: FingerSample): MatchResult = core.call {
+            val qrText = core.cardTexts[householdId]
+                ?: throw IllegalStateException("no card of household $householdId was read on this tablet")
+            val operator = core.signedIn()
+            val check = operator.checkMemberWithCapture(qrText, operator.keyRing(), captured(finger, sample), null, null)
+            MatchResult(check.score, check.matched && check.member?.toInt() == member)
+        }
     }
 
     private class Sync(private val core: Core) : SyncPort {
@@ -378,6 +553,33 @@ object CoreGlue {
         override fun markExported(packet: ExportPacket) {}
     }
 
-    private fun notInFfi(method: String, why: String): Nothing =
-        throw UnsupportedOperationException("$method: no counterpart in the core's Kotlin API ($why)")
+    private fun ffi(finger: Finger): FfiFinger = FfiFinger.valueOf(finger.name)
+
+    /** The core's capture a sample carries; the finger must be the one it was captured for. */
+    private fun captured(finger: Finger, sample: FingerSample): CapturedFinger {
+        val capture = sample.handle as? CapturedFinger
+            ?: throw IllegalStateException("$sample was not captured through the core's scanner")
+        if (capture.finger() != ffi(finger)) throw IllegalStateException("a capture of ${capture.finger()} was given as $finger")
+        return capture
+    }
+
+    private fun captures(samples: Map<Finger, FingerSample>): List<CapturedFinger> = samples.map { (f, s) -> captured(f, s) }
+
+    /**
+     * A member of the form as the core's `MemberDetails` (the core validates it). A year of
+     * birth alone has no form in the FFI (a date, or an estimated age): it becomes the age
+     * reached this year.
+     */
+    private fun memberDetails(m: MemberDraft): MemberDetails {
+        val year = java.util.Calendar.getInstance().get(java.util.Calendar.YEAR)
+        val age = m.ageIn(year)?.takeIf { it in 0..150 } ?: throw IllegalStateException("member ${m.number} has no plausible year of birth or age")
+        return MemberDetails(
+            relation = FfiRelation.valueOf(m.relation.name),
+            givenNames = m.givenNames,
+            familyName = m.familyName,
+            sex = FfiSex.valueOf((m.sex ?: throw IllegalStateException("member ${m.number} has no sex recorded")).name),
+            birth = BirthInfo.EstimatedAge(age.toUByte()),
+            phone = m.phone.takeIf { it.isNotBlank() },
+        )
+    }
 }

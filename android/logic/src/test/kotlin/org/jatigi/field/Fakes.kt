@@ -35,7 +35,7 @@ class RecordingSleeper : Sleeper {
     }
 }
 
-fun sample(quality: Int) = FingerSample(ByteArray(32) { quality.toByte() }, quality)
+fun sample(quality: Int) = FingerSample(quality)
 
 /**
  * A scanner scripted step by step: each capture takes the next scripted answer; connects

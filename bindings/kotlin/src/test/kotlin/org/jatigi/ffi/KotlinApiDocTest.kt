@@ -141,6 +141,16 @@ class KotlinApiDocTest {
         }
         if (check.matched) show("${check.name} (membre ${check.member})") else show("aucun membre de ce ménage")
 
+        // --- Captures taken beforehand ---------------------------------------------------------
+        sim.present(1uL, Finger.RIGHT_INDEX)  // (simulator only: who is at the scanner)
+        val captured: CapturedFinger = scanner.capture(Finger.RIGHT_INDEX)   // one scan, kept in the core
+        show("qualité ${captured.quality()}")  // captured.image(): the print, to display
+        val who = operator.identify(listOf(captured), null, null)             // Candidates, best first
+        val same = operator.verifyPerson(saved.householdId + "/01", listOf(captured))
+        if (same.matched) show("${same.name} : ${same.score}")
+        val atCard = operator.checkMemberWithCapture(verdict.qrText, keyRing, captured, null, null)
+        captured.close()                      // the fingerprint leaves memory
+
         // --- Sync packets -------------------------------------------------------------------------
         val programmeKey = "5f".repeat(32)   // on a tablet: programme-key.txt, typed or scanned
         val supervisor = operator            // (here the same account: SUP-0001 is a supervisor)
@@ -161,5 +171,8 @@ class KotlinApiDocTest {
         assertEquals("${saved.householdId}/01", byName.first().personId)
         assertEquals("${saved.householdId}/01", byFinger.first().personId)
         assertTrue(shown.contains("1/1"), "$shown")
+        assertEquals("${saved.householdId}/01", who.first().personId)
+        assertTrue(same.matched, "$same")
+        assertEquals("${saved.householdId}/01", atCard.personId)
     }
 }

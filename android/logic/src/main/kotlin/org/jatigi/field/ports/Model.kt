@@ -21,9 +21,15 @@ enum class ConsentMethod { VERBAL, SIGNED, THUMBPRINT }
 /** Why a finger has no sample (the core's `CaptureExceptionKind`). */
 enum class ExceptionKind { AMPUTATED, INJURED, UNABLE_TO_CAPTURE }
 
-/** One captured finger. Biometric bytes never appear in logs: toString shows sizes only. */
-class FingerSample(val template: ByteArray, val quality: Int, val image: ByteArray? = null) {
-    override fun toString() = "FingerSample(${template.size} bytes, quality $quality, image ${image?.size ?: 0} bytes)"
+/**
+ * One captured finger, as the core judged it. The template and image stay in the core:
+ * [handle] is the core's opaque capture (in the app, the FFI's `CapturedFinger`, made by
+ * `ScannerSession.capture`), which the logic never opens and the app's glue hands back to the
+ * core to enrol, search or verify (docs/adr/0005). Fakes in tests leave it null or put their
+ * own marker. No biometric byte reaches Kotlin, so none can reach a log.
+ */
+class FingerSample(val quality: Int, val handle: Any? = null) {
+    override fun toString() = "FingerSample(quality $quality)"
 }
 
 /** A member as typed on the household form. Numbers start at 1, as on the card. */
