@@ -329,6 +329,27 @@ fn a_link_dropped_mid_image_is_a_disconnection_and_a_reconnect_captures() {
 }
 
 #[test]
+fn the_sensors_image_formats_are_asked_once_a_connection() {
+    let bound = capture_bound(&timeouts(), &CaptureOptions::default()) * 4;
+    let (queries, _) = within(bound, || {
+        let sim = simulator(Faults::default());
+        let mut scanner = Scanner::connect(sim.connect(), config()).unwrap();
+        let wsq = CaptureOptions::default();
+        assert!(matches!(wsq.image_format, ImageFormat::Wsq { .. }), "the default asks for WSQ");
+        for _ in 0..2 {
+            let capture = scanner.capture_fingerprint(&wsq).expect("capture");
+            assert!(capture.wsq.is_some(), "the sensor's WSQ file is kept");
+        }
+        let after_two = sim.stats().image_format_queries;
+        // Another link may reach another scanner: ask again.
+        scanner.reconnect(sim.connect()).unwrap();
+        scanner.capture_fingerprint(&wsq).expect("capture after reconnecting");
+        (after_two, sim.stats().image_format_queries)
+    });
+    assert_eq!(queries, (1, 2));
+}
+
+#[test]
 fn commands_after_the_link_dropped_say_not_connected() {
     let ((), _) = within(Duration::from_secs(10), || {
         let sim = simulator(Faults::default());

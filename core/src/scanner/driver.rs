@@ -138,6 +138,8 @@ pub struct Scanner {
     events: Arc<EventQueue>,
     config: ScannerConfig,
     version: Option<UnifiedVersion>,
+    /// The image formats the connected sensor offers, asked once per connection.
+    image_formats: Mutex<Option<Vec<u8>>>,
 }
 
 impl Scanner {
@@ -148,6 +150,7 @@ impl Scanner {
             command: Mutex::new(()),
             events: Arc::new(EventQueue::default()),
             config,
+            image_formats: Mutex::new(None),
             version: None,
         }
     }
@@ -194,6 +197,7 @@ impl Scanner {
             link.stop();
         }
         self.version = None;
+        *self.image_formats.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Whether the link is up.
@@ -280,7 +284,7 @@ impl Scanner {
     }
     /// Image formats the sensor offers (wire bytes).
     pub fn image_formats(&self) -> Result<Vec<u8>, ScannerError> {
-        self.session()?.list(un20::IMAGE_FORMATS, "image formats")
+        self.session()?.image_formats()
     }
     /// Image of the last capture, its CRC-32 checked, as pixels: raw, or WSQ decoded here.
     /// PNG is not used by Jatigi and returns [`ScannerError::Unsupported`] without asking
@@ -330,6 +334,7 @@ impl Scanner {
             link,
             timeouts: self.config.timeouts,
             config: &self.config,
+            image_formats: &self.image_formats,
             _slot: guard,
         })
     }
@@ -371,6 +376,7 @@ struct Session<'a> {
     link: &'a Link,
     timeouts: Timeouts,
     config: &'a ScannerConfig,
+    image_formats: &'a Mutex<Option<Vec<u8>>>,
     _slot: MutexGuard<'a, ()>,
 }
 
@@ -689,6 +695,18 @@ impl Session<'_> {
         Ok(template)
     }
 
+    /// The image formats the sensor offers: asked on the first use of a connection, then
+    /// remembered until the link is dropped (a reconnect may reach another scanner).
+    fn image_formats(&self) -> Result<Vec<u8>, ScannerError> {
+        let mut known = self.image_formats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(formats) = known.as_ref() {
+            return Ok(formats.clone());
+        }
+        let formats = self.list(un20::IMAGE_FORMATS, "image formats")?;
+        *known = Some(formats.clone());
+        Ok(formats)
+    }
+
     /// The image in `format`: its pixels, and the WSQ file when it came as one.
     fn image(&self, format: ImageFormat) -> Result<(RawImage, Option<Vec<u8>>), ScannerError> {
         let kind = (un20::GET_IMAGE, format.minor());
@@ -712,7 +730,7 @@ impl Session<'_> {
         let ImageFormat::Wsq { ratio } = format else {
             return self.image(format);
         };
-        if self.list(un20::IMAGE_FORMATS, "image formats")?.contains(&format.minor()) {
+        if self.image_formats()?.contains(&format.minor()) {
             return self.image(format);
         }
         let (raw, _) = self.image(ImageFormat::Raw)?;

@@ -214,6 +214,8 @@ pub struct SimStats {
     pub bytes_dropped: u32,
     pub bytes_duplicated: u32,
     pub trigger_presses: u32,
+    /// Times the phone asked which image formats the sensor offers.
+    pub image_format_queries: u32,
 }
 
 /// A finger scanned by the simulated sensor.
@@ -586,7 +588,10 @@ impl SimState {
                 reply(vec![RESULT_OK])
             }
             un20::TEMPLATE_TYPES => reply(vec![TemplateType::Iso19794_2_2011 as u8]),
-            un20::IMAGE_FORMATS => reply(vec![ImageFormat::Raw.minor(), ImageFormat::Wsq { ratio: 0 }.minor()]),
+            un20::IMAGE_FORMATS => {
+                self.stats.image_format_queries += 1;
+                reply(vec![ImageFormat::Raw.minor(), ImageFormat::Wsq { ratio: 0 }.minor()])
+            }
             un20::IMAGE_QUALITY => reply(vec![self.captured.as_ref().map_or(0, |s| s.quality)]),
             (un20::GET_TEMPLATE, minor) if minor == TemplateType::Iso19794_2_2011 as u8 => reply(
                 self.captured
