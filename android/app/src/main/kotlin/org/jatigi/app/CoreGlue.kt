@@ -5,6 +5,9 @@ import java.io.IOException
 import java.security.GeneralSecurityException
 import javax.crypto.AEADBadTagException
 import org.jatigi.ffi.BirthInfo
+import org.jatigi.ffi.CalendarDate
+import org.jatigi.ffi.DisplacementSite
+import org.jatigi.ffi.Origin
 import org.jatigi.ffi.ByteTransport
 import org.jatigi.ffi.CancelToken
 import org.jatigi.ffi.CapturedFinger
@@ -36,6 +39,7 @@ import org.jatigi.field.ports.CardHolder
 import org.jatigi.field.ports.CardPort
 import org.jatigi.field.ports.CardVerdict
 import org.jatigi.field.ports.ConsentRecord
+import org.jatigi.field.ports.DisplacementReason
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.ExportPacket
 import org.jatigi.field.ports.Finger
@@ -49,6 +53,7 @@ import org.jatigi.field.ports.MatchResult
 import org.jatigi.field.ports.MemberCandidates
 import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Operator
+import org.jatigi.field.ports.Region
 import org.jatigi.field.ports.RegistryPort
 import org.jatigi.field.ports.ScannerException
 import org.jatigi.field.ports.ScannerFailure
@@ -59,7 +64,9 @@ import org.jatigi.field.ports.SupervisorCheck
 import org.jatigi.field.ports.SyncPort
 import org.jatigi.field.text.Lang
 import org.jatigi.ffi.ConsentMethod as FfiConsentMethod
+import org.jatigi.ffi.DisplacementReason as FfiReason
 import org.jatigi.ffi.Finger as FfiFinger
+import org.jatigi.ffi.Region as FfiRegion
 import org.jatigi.ffi.Relation as FfiRelation
 import org.jatigi.ffi.ScannerSession as FfiScanner
 import org.jatigi.ffi.Sex as FfiSex
@@ -86,15 +93,18 @@ import org.jatigi.ffi.Sex as FfiSex
  * [CardPort.verifyMember] `checkMemberWithCapture` with the card text [CardPort.read] last
  * read for that household; [RegistryPort.personId] comes from the last save
  * (`SavedHousehold.members`). docs/adr/0005, "Captures as opaque handles". A year of birth
- * alone becomes the age reached this year (the FFI takes a date or an estimated age).
+ * alone is sent as an estimated age (`BirthInfo.EstimatedAge`: this year minus the year of
+ * birth, so possibly one year more than the true age); the form refuses a year whose age
+ * would pass the core's 120. The FFI takes a full date or an estimated age, and the form
+ * collects no full date.
+ * The household's site (region, cercle, commune, name), origin and displacement date and
+ * reason (`HouseholdDetails`) come from the form ([householdDetails], from
+ * `HouseholdDraft.details()`); the form's site starts from the settings.
  *
  * Not linked yet:
  * - [ScannerPort.qualityPreview]: the FFI has no live quality (throws [ScannerFailure.Other],
  *   which the logic reads as "no preview").
- * - The household's site, origin, displacement date and reason, which the core requires
- *   (`HouseholdDetails`) and the logic's form does not collect: [registry] takes a
- *   `householdDetails` function for them, and without one the duplicate check and the save
- *   throw [IllegalStateException] saying so. The glue does not make them up.
+ * - The site's GPS point (`DisplacementSite.gps`, optional): not collected, sent as none.
  * - Face photos: the FFI has no call to store one; a submission's photos are not saved.
  */
 object CoreGlue {
@@ -107,18 +117,60 @@ object CoreGlue {
 
     /**
      * [householdDetails]: the core's `HouseholdDetails` (site, origin, displacement) for a
-     * household form; the form does not collect them yet, so by default there are none.
+     * household form; the app passes [CoreGlue.householdDetails].
      */
     fun registry(
         app: JatigiApp,
         keys: KeyWrapper,
-        householdDetails: (HouseholdDraft) -> HouseholdDetails = ::noHouseholdDetails,
+        householdDetails: (HouseholdDraft) -> HouseholdDetails,
     ): RegistryPort = Registry(core(app, keys), householdDetails)
 
-    private fun noHouseholdDetails(draft: HouseholdDraft): HouseholdDetails = throw IllegalStateException(
-        "the household form does not collect the site's region, cercle, commune and name, the origin, " +
-            "the displacement date and reason that the core requires (site code '${draft.siteCode}'): no screen for them yet",
-    )
+    /**
+     * The form's site, origin and displacement as the core's `HouseholdDetails` (the core
+     * cleans and validates them again). The enrollment flow lets no form through without
+     * them, so [IllegalArgumentException] here means a caller skipped the form's validation.
+     */
+    fun householdDetails(draft: HouseholdDraft): HouseholdDetails {
+        val d = draft.details() ?: throw IllegalArgumentException(
+            "the household form lacks a required detail (site region, cercle, commune or name; region of origin; " +
+                "displacement year and month; reason): it must pass Validation.household first",
+        )
+        return HouseholdDetails(
+            site = DisplacementSite(region = ffi(d.siteRegion), cercle = d.siteCercle, commune = d.siteCommune, siteName = d.siteName, gps = null),
+            origin = Origin(region = ffi(d.originRegion), cercle = d.originCercle, commune = d.originCommune, village = d.originVillage),
+            displacedOn = CalendarDate(d.displacedOn.year, d.displacedOn.month.toUByte(), d.displacedOn.day.toUByte()),
+            reason = when (d.reason) {
+                DisplacementReason.CONFLICT -> FfiReason.Conflict
+                DisplacementReason.VIOLENCE -> FfiReason.Violence
+                DisplacementReason.FLOOD -> FfiReason.Flood
+                DisplacementReason.DROUGHT -> FfiReason.Drought
+                DisplacementReason.OTHER -> FfiReason.Other(d.otherReason)
+            },
+        )
+    }
+
+    private fun ffi(r: Region): FfiRegion = when (r) {
+        Region.BAMAKO -> FfiRegion.BAMAKO
+        Region.KAYES -> FfiRegion.KAYES
+        Region.KOULIKORO -> FfiRegion.KOULIKORO
+        Region.SIKASSO -> FfiRegion.SIKASSO
+        Region.SEGOU -> FfiRegion.SEGOU
+        Region.MOPTI -> FfiRegion.MOPTI
+        Region.TOMBOUCTOU -> FfiRegion.TOMBOUCTOU
+        Region.GAO -> FfiRegion.GAO
+        Region.KIDAL -> FfiRegion.KIDAL
+        Region.TAOUDENIT -> FfiRegion.TAOUDENIT
+        Region.MENAKA -> FfiRegion.MENAKA
+        Region.NIORO_DU_SAHEL -> FfiRegion.NIORO_DU_SAHEL
+        Region.KITA -> FfiRegion.KITA
+        Region.DIOILA -> FfiRegion.DIOILA
+        Region.NARA -> FfiRegion.NARA
+        Region.BOUGOUNI -> FfiRegion.BOUGOUNI
+        Region.KOUTIALA -> FfiRegion.KOUTIALA
+        Region.SAN -> FfiRegion.SAN
+        Region.DOUENTZA -> FfiRegion.DOUENTZA
+        Region.BANDIAGARA -> FfiRegion.BANDIAGARA
+    }
 
     fun scanner(app: JatigiApp, openLink: () -> ByteLink): ScannerPort = Scanner(app, openLink)
 
@@ -566,9 +618,11 @@ object CoreGlue {
     private fun captures(samples: Map<Finger, FingerSample>): List<CapturedFinger> = samples.map { (f, s) -> captured(f, s) }
 
     /**
-     * A member of the form as the core's `MemberDetails` (the core validates it). A year of
-     * birth alone has no form in the FFI (a date, or an estimated age): it becomes the age
-     * reached this year.
+     * A member of the form as the core's `MemberDetails` (the core validates it). The form
+     * takes a year of birth or an estimated age, never a full date; the FFI takes a full date
+     * or an estimated age. A year alone is therefore sent as what it is, an estimate: the age
+     * reached this year (`BirthInfo.EstimatedAge`, which the core stores with today's date as
+     * estimated), not a made-up date of birth.
      */
     private fun memberDetails(m: MemberDraft): MemberDetails {
         val year = java.util.Calendar.getInstance().get(java.util.Calendar.YEAR)

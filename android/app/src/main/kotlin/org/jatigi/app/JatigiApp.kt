@@ -13,6 +13,7 @@ import org.jatigi.app.bluetooth.BluetoothRfcommTransport
 import org.jatigi.app.bluetooth.BondedScanners
 import org.jatigi.app.keystore.KeystoreKeyProvider
 import org.jatigi.field.ports.ByteLink
+import org.jatigi.field.ports.CalendarDay
 import org.jatigi.field.ports.CardPort
 import org.jatigi.field.ports.Operator
 import org.jatigi.field.ports.RegistryPort
@@ -35,7 +36,7 @@ class JatigiApp : Application() {
     val ui = Executor { main.post(it) }
 
     val keys by lazy { KeystoreKeyProvider() }
-    val registry: RegistryPort by lazy { CoreGlue.registry(this, keys) }
+    val registry: RegistryPort by lazy { CoreGlue.registry(this, keys, CoreGlue::householdDetails) }
     val cards: CardPort by lazy { CoreGlue.cards(this) }
     val sync: SyncPort by lazy { CoreGlue.sync(this) }
 
@@ -56,6 +57,11 @@ class JatigiApp : Application() {
     fun t(msg: Msg, vararg args: Any): String = Strings.get(settings.lang, msg, *args)
 
     fun currentYear(): Int = Calendar.getInstance().get(Calendar.YEAR)
+
+    /** The tablet's date (its time zone): the latest a displacement can be. */
+    fun today(): CalendarDay = Calendar.getInstance().let {
+        CalendarDay(it.get(Calendar.YEAR), it.get(Calendar.MONTH) + 1, it.get(Calendar.DAY_OF_MONTH))
+    }
 
     fun saveSettings(s: Settings) {
         val edit = getSharedPreferences(PREFS, MODE_PRIVATE).edit()

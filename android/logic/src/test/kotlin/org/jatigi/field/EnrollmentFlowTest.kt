@@ -8,6 +8,7 @@ import org.jatigi.field.enrollment.EnrollmentController
 import org.jatigi.field.enrollment.EnrollmentFlow
 import org.jatigi.field.enrollment.ScannerLink
 import org.jatigi.field.enrollment.Transition
+import org.jatigi.field.ports.CalendarDay
 import org.jatigi.field.ports.Candidate
 import org.jatigi.field.ports.ConsentMethod
 import org.jatigi.field.ports.ConsentRecord
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.Test
 
 class EnrollmentFlowTest {
     private val twoThumbs = CapturePlan(fingers = listOf(Finger.LEFT_THUMB, Finger.RIGHT_THUMB))
-    private val flow = EnrollmentFlow(twoThumbs, currentYear = 2026)
+    private val flow = EnrollmentFlow(twoThumbs, today = CalendarDay(2026, 6, 15))
 
     /** Applies events in turn, keeping every effect asked for. */
     private class Run(val flow: EnrollmentFlow, var state: EnrollState) {

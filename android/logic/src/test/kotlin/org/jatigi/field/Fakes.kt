@@ -6,7 +6,12 @@ import org.jatigi.field.ports.Candidate
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.Finger
 import org.jatigi.field.ports.FingerSample
+import org.jatigi.field.ports.DisplacementDraft
+import org.jatigi.field.ports.DisplacementReason
 import org.jatigi.field.ports.HouseholdDraft
+import org.jatigi.field.ports.OriginDraft
+import org.jatigi.field.ports.Region
+import org.jatigi.field.ports.SiteDraft
 import org.jatigi.field.ports.HouseholdSubmission
 import org.jatigi.field.ports.MatchResult
 import org.jatigi.field.ports.MemberCandidates
@@ -145,4 +150,11 @@ fun householdOfThree() = HouseholdDraft(
         MemberDraft(2, "Seydou", "Traoré", Sex.MALE, birthYear = 1980, relation = Relation.SPOUSE),
         MemberDraft(3, "Fanta", "Traoré", Sex.FEMALE, estimatedAge = 2, relation = Relation.CHILD),
     ),
+).withDetails()
+
+/** The site, origin and displacement of a household registered at Mopti in 2026, complete. */
+fun HouseholdDraft.withDetails() = copy(
+    site = SiteDraft(Region.MOPTI, "Mopti", "Socoura", "Site de Sévaré"),
+    origin = OriginDraft(Region.TOMBOUCTOU, "Niafunké", ""),
+    displacement = DisplacementDraft(2024, 3, null, DisplacementReason.CONFLICT),
 )

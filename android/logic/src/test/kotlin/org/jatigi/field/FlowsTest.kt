@@ -15,6 +15,8 @@ import org.jatigi.field.ports.FileSink
 import org.jatigi.field.ports.Finger
 import org.jatigi.field.ports.MatchResult
 import org.jatigi.field.ports.SyncPort
+import org.jatigi.field.ports.Region
+import org.jatigi.field.ports.SiteDraft
 import org.jatigi.field.settings.Settings
 import org.jatigi.field.sync.ExportController
 import org.jatigi.field.sync.ExportState
@@ -150,7 +152,7 @@ class FlowsTest {
 
     @Test
     fun `settings survive the preferences file`() {
-        val s = Settings(Lang.EN, "MOP-01", "F0:AC:D7:C8:12:34", fourFingers = false)
+        val s = Settings(Lang.EN, "MOP-01", "F0:AC:D7:C8:12:34", fourFingers = false, site = SiteDraft(Region.MOPTI, "Mopti", "Socoura", "Sévaré"))
         assertEquals(s, Settings.fromMap(s.toMap()))
         assertEquals(2, s.capturePlan().fingers.size)
         assertEquals(Settings(), Settings.fromMap(emptyMap()))

@@ -1,5 +1,6 @@
 package org.jatigi.field
 
+import org.jatigi.field.ports.CalendarDay
 import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Relation
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 class ValidationTest {
+    private val today = CalendarDay(2026, 6, 15)
+
     @Test
     fun `Mali phone numbers as typed in the field`() {
         for (typed in listOf("76 12 34 56", "+223 76-12-34-56", "0022376123456", "22376123456", "(+223) 76.12.34.56")) {
@@ -40,13 +43,13 @@ class ValidationTest {
     @Test
     fun `a household needs one head, at most 99 members and a site code`() {
         val member = MemberDraft(1, "Awa", "Diallo", Sex.FEMALE, birthYear = 1990, relation = Relation.CHILD)
-        val noHead = Validation.household(HouseholdDraft("S1", "", listOf(member)), 2026)
+        val noHead = Validation.household(HouseholdDraft("S1", "", listOf(member)).withDetails(), today)
         assertEquals(listOf(Msg.ERR_NO_HEAD), noHead.map { it.text.msg })
-        val twoHeads = HouseholdDraft("S1", "", listOf(member.copy(relation = Relation.HEAD), member.copy(number = 2, relation = Relation.HEAD)))
-        assertEquals(listOf(Msg.ERR_MANY_HEADS), Validation.household(twoHeads, 2026).map { it.text.msg })
-        val big = HouseholdDraft("S1", "", (1..100).map { member.copy(number = it, relation = if (it == 1) Relation.HEAD else Relation.CHILD) })
-        assertEquals(listOf(Msg.ERR_TOO_MANY_MEMBERS), Validation.household(big, 2026).map { it.text.msg })
-        assertEquals(Field.SITE, Validation.household(HouseholdDraft("site 1", "", listOf(member.copy(relation = Relation.HEAD))), 2026).single().field)
+        val twoHeads = HouseholdDraft("S1", "", listOf(member.copy(relation = Relation.HEAD), member.copy(number = 2, relation = Relation.HEAD))).withDetails()
+        assertEquals(listOf(Msg.ERR_MANY_HEADS), Validation.household(twoHeads, today).map { it.text.msg })
+        val big = HouseholdDraft("S1", "", (1..100).map { member.copy(number = it, relation = if (it == 1) Relation.HEAD else Relation.CHILD) }).withDetails()
+        assertEquals(listOf(Msg.ERR_TOO_MANY_MEMBERS), Validation.household(big, today).map { it.text.msg })
+        assertEquals(Field.SITE, Validation.household(HouseholdDraft("site 1", "", listOf(member.copy(relation = Relation.HEAD))).withDetails(), today).single().field)
     }
 
     @Test

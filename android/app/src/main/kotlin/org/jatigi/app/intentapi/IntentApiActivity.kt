@@ -18,7 +18,6 @@ import org.jatigi.field.intentapi.ParseResult
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.Finger
 import org.jatigi.field.ports.FingerSample
-import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Relation
 import org.jatigi.field.scanner.CaptureOutcome
@@ -56,7 +55,7 @@ class IntentApiActivity : ScreenHost() {
     private fun workScreen(request: IntentRequest): Screen = when (request) {
         is IntentRequest.Register -> {
             val head = MemberDraft(1, request.givenNames, request.familyName, request.sex, request.birthYear, relation = Relation.HEAD, phone = request.phone)
-            EnrollmentScreen(this, HouseholdDraft(siteCode = app.settings.siteCode, members = listOf(head))) { done ->
+            EnrollmentScreen(this, app.settings.newHousehold().copy(members = listOf(head))) { done ->
                 if (done == null) return@EnrollmentScreen finishWith(IntentOutcome.Cancelled)
                 val duplicateOf = (done.decisions[1] as? DuplicateDecision.SamePerson)?.personId
                 app.worker.execute {

@@ -6,10 +6,13 @@ import org.jatigi.app.bluetooth.BondedScanners
 import org.jatigi.field.login.Login
 import org.jatigi.field.login.LoginState
 import org.jatigi.field.ports.Operator
+import org.jatigi.field.ports.Region
+import org.jatigi.field.ports.SiteDraft
 import org.jatigi.field.scanner.BatteryLevel
 import org.jatigi.field.scanner.ScannerStatus
 import org.jatigi.field.scanner.failureText
 import org.jatigi.field.settings.Settings
+import org.jatigi.field.text.Labels
 import org.jatigi.field.text.Lang
 import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
@@ -196,9 +199,11 @@ class SettingsScreen(host: ScreenHost) : Screen(host) {
     private var draft: Settings = app.settings
     private var message: Text? = null
     private var typedSite: () -> String? = { null }
+    private var typedPlace: () -> SiteDraft? = { null }
 
     override fun saveInput() {
         typedSite()?.let { draft = draft.copy(siteCode = it.trim()) }
+        typedPlace()?.let { draft = draft.copy(site = it) }
     }
 
     override fun onBack(): Boolean {
@@ -219,6 +224,21 @@ class SettingsScreen(host: ScreenHost) : Screen(host) {
         val site = Ui.field(c, t(Msg.SETTINGS_SITE), draft.siteCode, Ui.PLAIN)
         typedSite = { site.text.toString() }
         col.addView(site, Ui.wide())
+        // The day's site, copied into each new household (Settings.newHousehold); the form checks it.
+        col.addView(Ui.text(c, t(Msg.SETTINGS_SITE_PLACE), bold = true))
+        val region = Ui.dropdown(c, t(Msg.FORM_REGION_NONE), Region.entries.map { it to t(Labels.region(it)) }, draft.site.region)
+        val cercle = Ui.field(c, t(Msg.FORM_CERCLE), draft.site.cercle)
+        val commune = Ui.field(c, t(Msg.FORM_COMMUNE), draft.site.commune)
+        val siteName = Ui.field(c, t(Msg.FORM_SITE_NAME), draft.site.siteName)
+        col.addView(Ui.text(c, t(Msg.FORM_REGION)))
+        col.addView(region.view, Ui.wide())
+        listOf(cercle, commune, siteName).forEach { col.addView(it, Ui.wide()) }
+        typedPlace = {
+            SiteDraft(
+                region.read(), Validation.clean(cercle.text.toString()), Validation.clean(commune.text.toString()),
+                Validation.clean(siteName.text.toString()),
+            )
+        }
         col.addView(Ui.text(c, t(Msg.SETTINGS_FOUR_FINGERS), bold = true))
         col.addView(Ui.choices(c, listOf(true to t(Msg.YES), false to t(Msg.NO)), draft.fourFingers) {
             draft = draft.copy(fourFingers = it)
@@ -227,6 +247,7 @@ class SettingsScreen(host: ScreenHost) : Screen(host) {
         message?.let { col.addView(Ui.text(c, it.render(app.settings.lang), if (it.msg == Msg.SETTINGS_SAVED) Ui.OK else Ui.ERROR)) }
         col.addView(Ui.button(c, t(Msg.SETTINGS_SAVE)) {
             draft = draft.copy(siteCode = site.text.toString().trim())
+            typedPlace()?.let { draft = draft.copy(site = it) }
             if (!Validation.isCode(draft.siteCode)) {
                 message = Text(Msg.ERR_SITE_CODE)
             } else {

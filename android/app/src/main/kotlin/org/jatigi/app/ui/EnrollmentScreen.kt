@@ -15,17 +15,22 @@ import org.jatigi.field.enrollment.EnrollmentController
 import org.jatigi.field.enrollment.EnrollmentFlow
 import org.jatigi.field.enrollment.ScannerLink
 import org.jatigi.field.ports.ConsentMethod
+import org.jatigi.field.ports.DisplacementReason
 import org.jatigi.field.ports.DuplicateDecision
 import org.jatigi.field.ports.ExceptionKind
 import org.jatigi.field.ports.FacePhoto
 import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.MemberDraft
+import org.jatigi.field.ports.OriginDraft
+import org.jatigi.field.ports.Region
 import org.jatigi.field.ports.Relation
 import org.jatigi.field.ports.Sex
+import org.jatigi.field.ports.SiteDraft
 import org.jatigi.field.scanner.QualityFeedback
 import org.jatigi.field.scanner.ScannerStatus
 import org.jatigi.field.text.Labels
 import org.jatigi.field.text.Msg
+import org.jatigi.field.validation.Field
 import org.jatigi.field.validation.HouseholdForm
 import org.jatigi.field.validation.Validation
 
@@ -40,11 +45,11 @@ class EnrollmentScreen(
     /** Called with the saved household, or null when the enrollment was abandoned. */
     private val onFinished: (EnrollState.Done?) -> Unit,
 ) : Screen(host) {
-    private val flow = EnrollmentFlow(app.settings.capturePlan(), app.currentYear())
+    private val flow = EnrollmentFlow(app.settings.capturePlan(), app.today())
     private val controller = EnrollmentController(
         flow, app.registry, app.scanner, app.worker, app.ui,
         holdScanner = { ScannerSessionService.hold(host, it) },
-        initial = flow.start(prefill ?: HouseholdDraft(siteCode = app.settings.siteCode)),
+        initial = flow.start(prefill ?: app.settings.newHousehold()),
     ) { state ->
         when (state) {
             is EnrollState.Done -> onFinished(state)
@@ -161,11 +166,77 @@ class EnrollmentScreen(
         val lang = app.settings.lang
         col.addView(Ui.title(c, t(Msg.FORM_TITLE)))
         if (s.errors.isNotEmpty()) col.addView(Ui.text(c, t(Msg.FORM_HAS_ERRORS), Ui.ERROR, bold = true))
-        for (e in s.errors.filter { it.member == 0 }) col.addView(Ui.text(c, e.text.render(lang), Ui.ERROR))
+        // Household-level errors: those of the site, origin and displacement beside their fields, the rest here.
+        val placed = setOf(
+            Field.SITE_REGION, Field.SITE_CERCLE, Field.SITE_COMMUNE, Field.SITE_NAME, Field.ORIGIN_REGION,
+            Field.ORIGIN_CERCLE, Field.ORIGIN_COMMUNE, Field.VILLAGE, Field.DISPLACED_ON, Field.REASON,
+        )
+        for (e in s.errors.filter { it.member == 0 && it.field !in placed }) col.addView(Ui.text(c, e.text.render(lang), Ui.ERROR))
+        fun errorsOf(vararg fields: Field) {
+            for (e in s.errors.filter { it.member == 0 && it.field in fields }) col.addView(Ui.text(c, e.text.render(lang), Ui.ERROR))
+        }
+        val regions = Region.entries.map { it to t(Labels.region(it)) }
         val site = Ui.field(c, t(Msg.FORM_SITE), draft.siteCode, Ui.PLAIN)
-        val village = Ui.field(c, t(Msg.FORM_VILLAGE), draft.village)
         col.addView(site, Ui.wide())
-        col.addView(village, Ui.wide())
+
+        // The site: prefilled from the settings (the day's site), editable for this household.
+        col.addView(Ui.text(c, t(Msg.FORM_SITE_SECTION), bold = true))
+        errorsOf(Field.SITE_REGION, Field.SITE_CERCLE, Field.SITE_COMMUNE, Field.SITE_NAME)
+        col.addView(Ui.text(c, t(Msg.FORM_REGION)))
+        val siteRegion = Ui.dropdown(c, t(Msg.FORM_REGION_NONE), regions, draft.site.region)
+        col.addView(siteRegion.view, Ui.wide())
+        val siteCercle = Ui.field(c, t(Msg.FORM_CERCLE), draft.site.cercle)
+        val siteCommune = Ui.field(c, t(Msg.FORM_COMMUNE), draft.site.commune)
+        val siteName = Ui.field(c, t(Msg.FORM_SITE_NAME), draft.site.siteName)
+        listOf(siteCercle, siteCommune, siteName).forEach { col.addView(it, Ui.wide()) }
+
+        // Where the household comes from.
+        col.addView(Ui.text(c, t(Msg.FORM_ORIGIN_SECTION), bold = true))
+        errorsOf(Field.ORIGIN_REGION, Field.ORIGIN_CERCLE, Field.ORIGIN_COMMUNE, Field.VILLAGE)
+        col.addView(Ui.text(c, t(Msg.FORM_REGION)))
+        val originRegion = Ui.dropdown(c, t(Msg.FORM_REGION_NONE), regions, draft.origin.region)
+        col.addView(originRegion.view, Ui.wide())
+        col.addView(Ui.text(c, t(Msg.FORM_ORIGIN_OPTIONAL)))
+        val originCercle = Ui.field(c, t(Msg.FORM_CERCLE), draft.origin.cercle)
+        val originCommune = Ui.field(c, t(Msg.FORM_COMMUNE), draft.origin.commune)
+        val village = Ui.field(c, t(Msg.FORM_VILLAGE), draft.village)
+        listOf(originCercle, originCommune, village).forEach { col.addView(it, Ui.wide()) }
+
+        // When and why it left.
+        col.addView(Ui.text(c, t(Msg.FORM_DISPLACEMENT_SECTION), bold = true))
+        errorsOf(Field.DISPLACED_ON, Field.REASON)
+        val moved = draft.displacement
+        val movedYear = Ui.field(c, t(Msg.FORM_DISPLACED_YEAR), moved.year?.toString() ?: "", Ui.NUMBER)
+        val movedMonth = Ui.field(c, t(Msg.FORM_DISPLACED_MONTH), moved.month?.toString() ?: "", Ui.NUMBER)
+        val movedDay = Ui.field(c, t(Msg.FORM_DISPLACED_DAY), moved.day?.toString() ?: "", Ui.NUMBER)
+        col.addView(movedYear, Ui.wide())
+        col.addView(Ui.panes(c, movedMonth, movedDay))
+        col.addView(Ui.text(c, t(Msg.FORM_REASON)))
+        val reasons = DisplacementReason.entries.map { it to t(Labels.reason(it)) }
+        col.addView(Ui.choices(c, reasons, moved.reason) { r ->
+            collect()
+            draft = draft.copy(displacement = draft.displacement.copy(reason = r))
+            formChanged()
+        }, Ui.wide())
+        val otherReason = if (moved.reason == DisplacementReason.OTHER) {
+            Ui.field(c, t(Msg.FORM_REASON_OTHER), moved.otherReason, Ui.PLAIN).also { col.addView(it, Ui.wide()) }
+        } else {
+            null
+        }
+        val readHousehold = { d: HouseholdDraft ->
+            d.copy(
+                siteCode = site.text.toString().trim(),
+                village = village.text.toString(),
+                site = SiteDraft(siteRegion.read(), siteCercle.text.toString(), siteCommune.text.toString(), siteName.text.toString()),
+                origin = OriginDraft(originRegion.read(), originCercle.text.toString(), originCommune.text.toString()),
+                displacement = d.displacement.copy(
+                    year = Validation.wholeNumber(movedYear.text.toString()),
+                    month = Validation.wholeNumber(movedMonth.text.toString()),
+                    day = Validation.wholeNumber(movedDay.text.toString()),
+                    otherReason = otherReason?.text?.toString() ?: d.displacement.otherReason,
+                ),
+            )
+        }
         val readers = mutableListOf<() -> MemberDraft>()
         for (m in draft.members) {
             col.addView(Ui.text(c, t(Msg.FORM_MEMBER, m.number), bold = true))
@@ -202,7 +273,7 @@ class EnrollmentScreen(
         }
         collect = {
             val members = readers.map { it() }
-            draft = draft.copy(siteCode = site.text.toString().trim(), village = village.text.toString(), members = members)
+            draft = readHousehold(draft).copy(members = members)
         }
         col.addView(Ui.button(c, t(Msg.FORM_ADD_MEMBER), enabled = draft.members.size < Validation.MAX_MEMBERS) {
             collect()

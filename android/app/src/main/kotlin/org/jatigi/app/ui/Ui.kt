@@ -9,10 +9,12 @@ import android.util.TypedValue
 import android.view.Gravity
 import android.view.View
 import android.view.ViewGroup
+import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.ScrollView
+import android.widget.Spinner
 import android.widget.TextView
 
 /**
@@ -122,6 +124,26 @@ object Ui {
             column.addView(line, wide())
         }
         return column
+    }
+
+    /**
+     * A drop-down list (framework Spinner) for long fixed lists such as Mali's 20 regions:
+     * [noneLabel] first, standing for "not chosen yet" (null), then [options]. [read] gives
+     * the selected value.
+     */
+    class Dropdown<T>(val view: Spinner, private val values: List<T?>) {
+        fun read(): T? = values.getOrNull(view.selectedItemPosition)
+    }
+
+    fun <T> dropdown(context: Context, noneLabel: String, options: List<Pair<T, String>>, selected: T?): Dropdown<T> {
+        val values: List<T?> = listOf<T?>(null) + options.map { it.first }
+        val labels = listOf(noneLabel) + options.map { it.second }
+        val spinner = Spinner(context).apply {
+            adapter = ArrayAdapter(context, android.R.layout.simple_spinner_dropdown_item, labels)
+            setSelection(values.indexOf(selected).coerceAtLeast(0))
+            minimumHeight = dp(context, TOUCH_DP)
+        }
+        return Dropdown(spinner, values)
     }
 
     /** A coloured bar, e.g. the live quality. */

@@ -8,6 +8,7 @@ import org.jatigi.field.ports.FacePhoto
 import org.jatigi.field.ports.Finger
 import org.jatigi.field.ports.FingerResult
 import org.jatigi.field.ports.FingerSample
+import org.jatigi.field.ports.CalendarDay
 import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.HouseholdSubmission
 import org.jatigi.field.ports.MemberBiometrics
@@ -141,7 +142,8 @@ sealed interface EnrollEffect {
 data class Transition(val state: EnrollState, val effects: List<EnrollEffect> = emptyList())
 
 /** The enrollment flow as a pure function: the same state and event give the same result. */
-class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val currentYear: Int) {
+class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val today: CalendarDay) {
+    private val currentYear = today.year
 
     fun start(draft: HouseholdDraft = HouseholdDraft()): EnrollState = EnrollState.Form(draft)
 
@@ -161,12 +163,20 @@ class EnrollmentFlow(private val plan: CapturePlan = CapturePlan(), private val 
 
     private fun onForm(s: EnrollState.Form, event: EnrollEvent): Transition {
         if (event !is EnrollEvent.FormSubmitted) return Transition(s)
-        val draft = event.draft.copy(
-            members = event.draft.members.map {
+        val typed = event.draft
+        val draft = typed.copy(
+            members = typed.members.map {
                 it.copy(givenNames = Validation.clean(it.givenNames), familyName = Validation.clean(it.familyName))
             },
+            village = Validation.clean(typed.village),
+            site = typed.site.copy(
+                cercle = Validation.clean(typed.site.cercle), commune = Validation.clean(typed.site.commune),
+                siteName = Validation.clean(typed.site.siteName),
+            ),
+            origin = typed.origin.copy(cercle = Validation.clean(typed.origin.cercle), commune = Validation.clean(typed.origin.commune)),
+            displacement = typed.displacement.copy(otherReason = Validation.clean(typed.displacement.otherReason)),
         )
-        val errors = Validation.household(draft, currentYear)
+        val errors = Validation.household(draft, today)
         if (errors.isNotEmpty()) return Transition(EnrollState.Form(draft, errors))
         return nextMember(Enrollment(draft, emptyMap(), currentYear, plan), after = null)
     }

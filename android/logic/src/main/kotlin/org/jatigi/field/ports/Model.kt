@@ -51,11 +51,124 @@ data class MemberDraft(
     fun displayName(): String = listOf(givenNames, familyName).filter { it.isNotBlank() }.joinToString(" ")
 }
 
-/** The household form: the site and its members. */
+/**
+ * Regions of Mali (the 2023 division) in the core's order: the only regions the core accepts
+ * (the FFI's `Region`; the app maps them by name).
+ */
+enum class Region {
+    BAMAKO, KAYES, KOULIKORO, SIKASSO, SEGOU, MOPTI, TOMBOUCTOU, GAO, KIDAL, TAOUDENIT, MENAKA,
+    NIORO_DU_SAHEL, KITA, DIOILA, NARA, BOUGOUNI, KOUTIALA, SAN, DOUENTZA, BANDIAGARA,
+}
+
+/** Why the household left: the core's `DisplacementReason`; [OTHER] needs a description. */
+enum class DisplacementReason { CONFLICT, VIOLENCE, FLOOD, DROUGHT, OTHER }
+
+/** A day of the calendar (no time zone), with the checks the core's `Date::new` makes. */
+data class CalendarDay(val year: Int, val month: Int, val day: Int) : Comparable<CalendarDay> {
+    override fun compareTo(other: CalendarDay): Int = compareValuesBy(this, other, { it.year }, { it.month }, { it.day })
+
+    override fun toString() = "%04d-%02d-%02d".format(year, month, day)
+
+    companion object {
+        fun daysIn(year: Int, month: Int): Int = when (month) {
+            2 -> if (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) 29 else 28
+            4, 6, 9, 11 -> 30
+            in 1..12 -> 31
+            else -> 0
+        }
+
+        /** The day, or null when it does not exist (month 13, 30 February...). */
+        fun of(year: Int, month: Int, day: Int): CalendarDay? =
+            if (year in 1..9999 && month in 1..12 && day in 1..daysIn(year, month)) CalendarDay(year, month, day) else null
+    }
+}
+
+/**
+ * Where the household lives now (the core's `DisplacementSite`). The same for a whole day of
+ * work: the settings hold it and every new household starts with it (Settings.newHousehold).
+ */
+data class SiteDraft(
+    val region: Region? = null,
+    val cercle: String = "",
+    val commune: String = "",
+    /** Name of the site, camp or host neighbourhood. */
+    val siteName: String = "",
+)
+
+/** Where the household comes from: the region is required, cercle and commune may stay empty. */
+data class OriginDraft(
+    val region: Region? = null,
+    val cercle: String = "",
+    val commune: String = "",
+)
+
+/**
+ * When and why the household left. The year and month are required; the day may stay empty
+ * when only the month is known (the core then takes the first of the month).
+ */
+data class DisplacementDraft(
+    val year: Int? = null,
+    val month: Int? = null,
+    val day: Int? = null,
+    val reason: DisplacementReason? = null,
+    /** The description when [reason] is [DisplacementReason.OTHER]. */
+    val otherReason: String = "",
+) {
+    /** The date as the core takes it; null while the year or month is missing or the day does not exist. */
+    fun date(): CalendarDay? {
+        val y = year ?: return null
+        val m = month ?: return null
+        return CalendarDay.of(y, m, day ?: 1)
+    }
+}
+
+/**
+ * The household form: the site and its members. [village] is the home village or
+ * neighbourhood (the core's `Origin.village`); [site], [origin] and [displacement] are the
+ * rest of the core's `HouseholdDetails`.
+ */
 data class HouseholdDraft(
     val siteCode: String = "",
     val village: String = "",
     val members: List<MemberDraft> = listOf(MemberDraft(number = 1, relation = Relation.HEAD)),
+    val site: SiteDraft = SiteDraft(),
+    val origin: OriginDraft = OriginDraft(),
+    val displacement: DisplacementDraft = DisplacementDraft(),
+) {
+    /**
+     * The household-level details the core requires, once every required one is there; null
+     * while one is missing (the form's validation says which). Text is as typed: the core
+     * cleans and checks it again.
+     */
+    fun details(): HouseholdFacts? {
+        val siteRegion = site.region ?: return null
+        val originRegion = origin.region ?: return null
+        val date = displacement.date() ?: return null
+        val reason = displacement.reason ?: return null
+        if (listOf(site.cercle, site.commune, site.siteName).any { it.isBlank() }) return null
+        if (reason == DisplacementReason.OTHER && displacement.otherReason.isBlank()) return null
+        return HouseholdFacts(
+            siteRegion, site.cercle, site.commune, site.siteName,
+            originRegion, origin.cercle, origin.commune, village,
+            date, reason, if (reason == DisplacementReason.OTHER) displacement.otherReason else "",
+        )
+    }
+}
+
+/** A household's site, origin and displacement, complete: what the app hands the core. */
+data class HouseholdFacts(
+    val siteRegion: Region,
+    val siteCercle: String,
+    val siteCommune: String,
+    val siteName: String,
+    val originRegion: Region,
+    val originCercle: String,
+    val originCommune: String,
+    val originVillage: String,
+    val displacedOn: CalendarDay,
+    val reason: DisplacementReason,
+    /** Empty unless [reason] is [DisplacementReason.OTHER]. */
+    val otherReason: String,
 )
 
 /** The consent decision for one member. */
@@ -104,6 +217,9 @@ class HouseholdSubmission private constructor(
             return HouseholdSubmission(draft, kept)
         }
     }
+
+    /** The site, origin and displacement the core requires; null if the form lacks one. */
+    fun details(): HouseholdFacts? = draft.details()
 
     fun photos(): List<FacePhoto> = biometrics.values.mapNotNull { it.photo }
 

@@ -1,5 +1,7 @@
 package org.jatigi.field.validation
 
+import org.jatigi.field.ports.CalendarDay
+import org.jatigi.field.ports.DisplacementReason
 import org.jatigi.field.ports.HouseholdDraft
 import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Relation
@@ -7,7 +9,11 @@ import org.jatigi.field.text.Msg
 import org.jatigi.field.text.Text
 
 /** Which input a message belongs to; `member` is 0 for household-level fields. */
-enum class Field { SITE, VILLAGE, MEMBERS, GIVEN_NAMES, FAMILY_NAME, SEX, BIRTH, PHONE, RELATION }
+enum class Field {
+    SITE, VILLAGE, MEMBERS, GIVEN_NAMES, FAMILY_NAME, SEX, BIRTH, PHONE, RELATION,
+    SITE_REGION, SITE_CERCLE, SITE_COMMUNE, SITE_NAME, ORIGIN_REGION, ORIGIN_CERCLE, ORIGIN_COMMUNE,
+    DISPLACED_ON, REASON,
+}
 
 data class FieldError(val member: Int, val field: Field, val text: Text)
 
@@ -21,11 +27,19 @@ object Validation {
     const val MAX_NAME_LENGTH = 100
     const val MAX_AGE = 120
     const val EARLIEST_BIRTH_YEAR = 1900
+    /** Longest place name or reason (the core's `MAX_TEXT_CHARS`). */
+    const val MAX_TEXT_LENGTH = 200
+    /** The core's `EARLIEST_DISPLACEMENT` (independence of Mali). */
+    val EARLIEST_DISPLACEMENT = CalendarDay(1960, 1, 1)
 
-    fun household(draft: HouseholdDraft, currentYear: Int): List<FieldError> {
+    /** The whole form against [today] (the tablet's date: a displacement cannot be later). */
+    fun household(draft: HouseholdDraft, today: CalendarDay): List<FieldError> {
         val errors = mutableListOf<FieldError>()
         if (!isCode(draft.siteCode)) errors += FieldError(0, Field.SITE, Text(Msg.ERR_SITE_CODE))
+        errors += site(draft)
         if (draft.village.length > MAX_NAME_LENGTH) errors += FieldError(0, Field.VILLAGE, Text(Msg.ERR_TOO_LONG, MAX_NAME_LENGTH))
+        errors += displacement(draft, today)
+        val currentYear = today.year
         val size = draft.members.size
         when {
             size == 0 -> errors += FieldError(0, Field.MEMBERS, Text(Msg.ERR_NO_MEMBERS))
@@ -36,6 +50,59 @@ object Validation {
         if (heads > 1) errors += FieldError(0, Field.RELATION, Text(Msg.ERR_MANY_HEADS))
         for (m in draft.members) errors += member(m, currentYear)
         return errors
+    }
+
+    /**
+     * The site (region, cercle, commune and name required) and the origin (region required,
+     * cercle and commune optional), as the core's `Household::validate` checks them.
+     */
+    fun site(draft: HouseholdDraft): List<FieldError> {
+        val errors = mutableListOf<FieldError>()
+        fun add(field: Field, msg: Msg, vararg args: Any) { errors += FieldError(0, field, Text(msg, *args)) }
+        if (draft.site.region == null) add(Field.SITE_REGION, Msg.ERR_SITE_REGION_MISSING)
+        val required = listOf(
+            Triple(Field.SITE_CERCLE, draft.site.cercle, Msg.ERR_SITE_CERCLE_MISSING),
+            Triple(Field.SITE_COMMUNE, draft.site.commune, Msg.ERR_SITE_COMMUNE_MISSING),
+            Triple(Field.SITE_NAME, draft.site.siteName, Msg.ERR_SITE_NAME_MISSING),
+        )
+        for ((field, text, missing) in required) {
+            if (clean(text).isEmpty()) add(field, missing) else text(text)?.let { errors += FieldError(0, field, it) }
+        }
+        if (draft.origin.region == null) add(Field.ORIGIN_REGION, Msg.ERR_ORIGIN_REGION_MISSING)
+        for ((field, text) in listOf(Field.ORIGIN_CERCLE to draft.origin.cercle, Field.ORIGIN_COMMUNE to draft.origin.commune)) {
+            text(text)?.let { errors += FieldError(0, field, it) }
+        }
+        return errors
+    }
+
+    /**
+     * The displacement: year and month required, a day that exists, not after [today] nor
+     * before [EARLIEST_DISPLACEMENT]; a reason, described when it is "other".
+     */
+    fun displacement(draft: HouseholdDraft, today: CalendarDay): List<FieldError> {
+        val errors = mutableListOf<FieldError>()
+        fun add(field: Field, text: Text) { errors += FieldError(0, field, text) }
+        val d = draft.displacement
+        val date = d.date()
+        when {
+            d.year == null || d.month == null -> add(Field.DISPLACED_ON, Text(Msg.ERR_DISPLACED_MISSING))
+            date == null -> add(Field.DISPLACED_ON, Text(Msg.ERR_DISPLACED_INVALID))
+            date > today -> add(Field.DISPLACED_ON, Text(Msg.ERR_DISPLACED_FUTURE))
+            date < EARLIEST_DISPLACEMENT -> add(Field.DISPLACED_ON, Text(Msg.ERR_DISPLACED_TOO_EARLY, EARLIEST_DISPLACEMENT.year))
+        }
+        when {
+            d.reason == null -> add(Field.REASON, Text(Msg.ERR_REASON_MISSING))
+            d.reason == DisplacementReason.OTHER && clean(d.otherReason).isEmpty() -> add(Field.REASON, Text(Msg.ERR_REASON_OTHER_MISSING))
+            d.reason == DisplacementReason.OTHER -> text(d.otherReason)?.let { add(Field.REASON, it) }
+        }
+        return errors
+    }
+
+    /** A place name or reason: no control character, at most [MAX_TEXT_LENGTH] once cleaned. */
+    private fun text(value: String): Text? = when {
+        value.any { it.isISOControl() } -> Text(Msg.ERR_NAME_CONTROL)
+        clean(value).length > MAX_TEXT_LENGTH -> Text(Msg.ERR_TOO_LONG, MAX_TEXT_LENGTH)
+        else -> null
     }
 
     fun member(m: MemberDraft, currentYear: Int): List<FieldError> {
@@ -52,13 +119,20 @@ object Validation {
         if (m.sex == null) add(Field.SEX, Text(Msg.ERR_SEX_MISSING))
         when {
             m.birthYear != null && m.birthYear > currentYear -> add(Field.BIRTH, Text(Msg.ERR_BIRTH_FUTURE))
-            m.birthYear != null && m.birthYear < EARLIEST_BIRTH_YEAR -> add(Field.BIRTH, Text(Msg.ERR_BIRTH_TOO_EARLY, EARLIEST_BIRTH_YEAR))
+            m.birthYear != null && m.birthYear < earliestBirthYear(currentYear) ->
+                add(Field.BIRTH, Text(Msg.ERR_BIRTH_TOO_EARLY, earliestBirthYear(currentYear)))
             m.birthYear == null && m.estimatedAge == null -> add(Field.BIRTH, Text(Msg.ERR_BIRTH_MISSING))
             m.birthYear == null && (m.estimatedAge!! < 0 || m.estimatedAge > MAX_AGE) -> add(Field.BIRTH, Text(Msg.ERR_AGE_RANGE, MAX_AGE))
         }
         if (m.phone.isNotBlank()) phone(m.phone).error?.let { add(Field.PHONE, it) }
         return errors
     }
+
+    /**
+     * The earliest year of birth accepted in [currentYear]: a year alone reaches the core as an
+     * estimated age ([currentYear] minus the year), which the core caps at [MAX_AGE].
+     */
+    fun earliestBirthYear(currentYear: Int): Int = maxOf(EARLIEST_BIRTH_YEAR, currentYear - MAX_AGE)
 
     /** Trimmed, single spaces: how names are stored (the core's `clean_text`, less NFC). */
     fun clean(text: String): String = text.trim().split(Regex("\\s+")).filter { it.isNotEmpty() }.joinToString(" ")
