@@ -125,6 +125,8 @@ pub struct MemberSummary {
     pub fingers_captured: Vec<Finger>,
     /// Fingers recorded as missing, injured or impossible to capture.
     pub fingers_excepted: Vec<Finger>,
+    /// Whether a face photo is kept for the member.
+    pub has_face_photo: bool,
 }
 
 /// A member as saved.
@@ -159,6 +161,7 @@ struct DraftMember {
     person: m::Person,
     consent_recorded: bool,
     fingers: BTreeMap<m::FingerPosition, FingerDraft>,
+    face: Option<m::FacePhoto>,
 }
 
 impl DraftMember {
@@ -201,6 +204,10 @@ impl Draft {
         self.decisions.push((member, decision));
     }
 }
+
+/// Largest face photo kept: a 1600x1200 camera JPEG is well under it; the store seals it
+/// whole, so a larger file only costs space and export time.
+pub const MAX_FACE_PHOTO_BYTES: usize = 2 << 20;
 
 /// One household being enrolled. Safe from any thread; after `save` or `abandon` every
 /// call fails with `SessionClosed`.
@@ -293,7 +300,7 @@ impl EnrollmentSession {
                         Some(m::Capture { finger: *finger, outcome })
                     })
                     .collect(),
-                face: None,
+                face: dm.face.clone(),
             })
             .collect();
         let head = members
@@ -355,6 +362,7 @@ impl EnrollmentSession {
             person,
             consent_recorded: false,
             fingers: BTreeMap::new(),
+            face: None,
         });
         Ok(number.get())
     }
@@ -391,6 +399,7 @@ impl EnrollmentSession {
         entry.consent_recorded = true;
         if decision == ConsentDecision::Refused {
             entry.fingers.clear();
+            entry.face = None;
         }
         Ok(())
     }
@@ -442,6 +451,31 @@ impl EnrollmentSession {
         })
     }
 
+    /// Keep `jpeg` (the camera's JPEG file, at most 2 MiB) as `member`'s face photo,
+    /// replacing any earlier one. Like fingerprints, only with the member's consent; it is
+    /// sealed in the store on `save`.
+    pub fn set_face_photo(&self, member: u8, jpeg: Vec<u8>) -> Result<(), JatigiError> {
+        if jpeg.len() > MAX_FACE_PHOTO_BYTES {
+            return Err(JatigiError::invalid(
+                format!("the face photo is {} bytes; at most {MAX_FACE_PHOTO_BYTES} are kept", jpeg.len()),
+                format!("la photo du visage fait {} octets ; au plus {MAX_FACE_PHOTO_BYTES} sont gardés", jpeg.len()),
+            ));
+        }
+        let photo = m::FacePhoto { jpeg };
+        photo.validate()?;
+        let mut draft = self.open()?;
+        let entry = draft.member(member)?;
+        entry.may_capture()?;
+        entry.face = Some(photo);
+        Ok(())
+    }
+
+    /// Forget `member`'s face photo.
+    pub fn clear_face_photo(&self, member: u8) -> Result<(), JatigiError> {
+        self.open()?.member(member)?.face = None;
+        Ok(())
+    }
+
     /// Forget the captures of one finger, to take it again from the start.
     pub fn clear_finger(&self, member: u8, finger: Finger) -> Result<(), JatigiError> {
         self.open()?.member(member)?.fingers.remove(&finger.into());
@@ -489,6 +523,7 @@ impl EnrollmentSession {
                     .filter(|(_, f)| matches!(f, FingerDraft::Exception(_)))
                     .map(|(p, _)| Finger::from(*p))
                     .collect(),
+                has_face_photo: dm.face.is_some(),
             })
             .collect())
     }

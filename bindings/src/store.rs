@@ -113,6 +113,15 @@ pub struct JatigiStore {
     shared: Arc<Shared>,
 }
 
+#[cfg(test)]
+impl JatigiStore {
+    /// A saved household as the core reads it back from the store (tests only).
+    pub(crate) fn saved_household(&self, id: &str) -> jatigi_core::registry::Household {
+        let id = id.parse().expect("a household id");
+        self.shared.registry().load_household(&id).expect("the household is in the store")
+    }
+}
+
 #[uniffi::export]
 impl JatigiStore {
     /// Create a new store at `path` (a file that must not exist), its data key wrapped by

@@ -211,6 +211,44 @@ fn a_person_enrolled_twice_is_caught_and_linked() {
     scanner.disconnect();
 }
 
+#[test]
+fn a_face_photo_needs_consent_is_checked_and_is_saved_sealed_with_the_member() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("registry.db").display().to_string();
+    let store = JatigiStore::create(path, "TAB-MOP-02".into(), Box::new(TagProvider { secret: 9 })).expect("create");
+    let operator = first_supervisor(&store);
+    let session = operator.start_household(mopti_household()).expect("household");
+    let head = session.add_member(member(Relation::Head, "Fatoumata", "Traoré")).expect("head");
+    let child = session.add_member(member(Relation::Child, "Awa", "Traoré")).expect("child");
+    let jpeg = |len: usize| {
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        bytes.resize(len, 0x42);
+        bytes
+    };
+
+    assert!(matches!(session.set_face_photo(head, jpeg(5_000)), Err(JatigiError::ConsentRequired { member: 1 })));
+    session.record_consent(head, ConsentDecision::Given, ConsentMethod::Verbal).expect("consent");
+    let not_jpeg = session.set_face_photo(head, b"\x89PNG\r\n\x1a\n-not-a-jpeg".to_vec());
+    assert!(matches!(not_jpeg, Err(JatigiError::InvalidInput { .. })), "{not_jpeg:?}");
+    let too_big = session.set_face_photo(head, jpeg(crate::enrollment::MAX_FACE_PHOTO_BYTES + 1));
+    assert!(matches!(too_big, Err(JatigiError::InvalidInput { .. })), "{too_big:?}");
+    assert!(matches!(session.set_face_photo(9, jpeg(5_000)), Err(JatigiError::UnknownMember { member: 9 })));
+    session.set_face_photo(head, jpeg(6_000)).expect("photo");
+    session.set_face_photo(head, jpeg(7_000)).expect("a second photo replaces the first");
+
+    // A refusal takes the photo away with the fingerprints.
+    session.record_consent(child, ConsentDecision::Given, ConsentMethod::Verbal).expect("consent");
+    session.set_face_photo(child, jpeg(4_000)).expect("photo");
+    session.record_consent(child, ConsentDecision::Refused, ConsentMethod::Verbal).expect("refusal");
+    let has: Vec<bool> = session.members().expect("members").iter().map(|m| m.has_face_photo).collect();
+    assert_eq!(has, [true, false]);
+
+    let saved = session.save().expect("saved");
+    let household = store.saved_household(&saved.household_id);
+    let faces: Vec<Option<usize>> = household.members.iter().map(|m| m.face.as_ref().map(|f| f.jpeg.len())).collect();
+    assert_eq!(faces, [Some(7_000), None]);
+}
+
 /// The device file and packets the FFI gives a tablet are what a hub accepts: the device
 /// file's key registers, the packet verifies, decrypts and imports. And a card issued
 /// through the FFI verifies against the FFI's key ring and passes the 1:1 check.
