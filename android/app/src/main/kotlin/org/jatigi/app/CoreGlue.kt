@@ -88,7 +88,7 @@ import org.jatigi.ffi.Sex as FfiSex
  * [FingerSample] carries it as its `handle`, which the logic never opens. The other ports
  * hand it back: [RegistryPort.checkDuplicates] and [RegistryPort.save] replay the submission
  * into an `EnrollmentSession` (`addMember`, `recordConsent`, `addCapture`,
- * `recordFingerException`) and call its `checkDuplicates`, `decide`/`overrideMatch` and
+ * `recordFingerException`, `setFacePhoto`) and call its `checkDuplicates`, `decide`/`overrideMatch` and
  * `save`; [RegistryPort.identify] is `identify`, [RegistryPort.verify] `verifyPerson`,
  * [CardPort.verifyMember] `checkMemberWithCapture` with the card text [CardPort.read] last
  * read for that household; [RegistryPort.personId] comes from the last save
@@ -105,7 +105,6 @@ import org.jatigi.ffi.Sex as FfiSex
  * - [ScannerPort.qualityPreview]: the FFI has no live quality (throws [ScannerFailure.Other],
  *   which the logic reads as "no preview").
  * - The site's GPS point (`DisplacementSite.gps`, optional): not collected, sent as none.
- * - Face photos: the FFI has no call to store one; a submission's photos are not saved.
  */
 object CoreGlue {
     /** The store file in the app's private storage. */
@@ -417,6 +416,7 @@ object CoreGlue {
                             session.recordFingerException(member, ffi(finger), FingerException.valueOf(result.kind.name), result.reason)
                     }
                 }
+                biometrics.photo?.let { session.setFacePhoto(member, it.jpeg) }
             }
             return numbers
         }
