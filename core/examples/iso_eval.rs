@@ -4,6 +4,8 @@
 //! `cargo run --release -p jatigi-core --example iso_eval -- FOLDER...`
 //! (Issue 5 brings this into `jatigi eval --templates`.)
 
+mod common;
+
 use jatigi_core::biometrics::formats::read_any;
 use jatigi_core::biometrics::{Matcher, PreparedTemplate};
 
@@ -27,11 +29,7 @@ fn eer(genuine: &[f32], impostor: &[f32]) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut eers = Vec::new();
     for folder in std::env::args().skip(1) {
-        let mut paths: Vec<_> = std::fs::read_dir(&folder)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "iso"))
-            .collect();
-        paths.sort();
+        let paths = common::files_with_extension(&folder, "iso")?;
         let mut items = Vec::new();
         for p in &paths {
             let finger = p.file_stem().and_then(|s| s.to_str()).and_then(|s| s.split('_').next()).unwrap_or_default().to_string();

@@ -7,6 +7,8 @@
 //!
 //!     cargo run --release -p jatigi-core --example wsq_stability -- BPP FOLDER[=DPI]...
 
+mod common;
+
 use jatigi_core::biometrics::extractor::{run_pipeline, Extraction};
 use jatigi_core::biometrics::{wsq, FingerImage, Matcher, PreparedTemplate};
 use std::f32::consts::{FRAC_PI_2, PI};
@@ -82,17 +84,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bpp: f32 = args.next().ok_or("usage: wsq_stability BPP FOLDER[=DPI]...")?.parse()?;
     let mut matcher = Matcher::new();
     for arg in args {
-        let (folder, dpi) = match arg.split_once('=') {
-            Some((f, d)) => (f.to_string(), d.parse::<u32>()?),
-            None => (arg.clone(), 500),
-        };
-        let mut paths: Vec<_> = std::fs::read_dir(&folder)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "tif"))
-            .collect();
-        paths.sort();
+        let (folder, dpi) = common::folder_and_dpi(&arg)?;
         let mut totals = Totals::default();
-        for path in paths {
+        for path in common::files_with_extension(&folder, "tif")? {
             let image = FingerImage::open(&path, dpi)?;
             let copy = wsq::decode_finger(&wsq::encode_finger(&image, bpp)?)?;
             if let (Ok(raw), Ok(compressed)) = (run_pipeline(&image), run_pipeline(&copy)) {
