@@ -146,7 +146,7 @@ class SetupFlow(private val port: SetupPort) {
             }
             port.finish(s.deviceId)
             written += Write.FINISH
-        } catch (e: RuntimeException) {
+        } catch (e: Exception) {
             state = state.copy(message = Text(Msg.SETUP_FAILED, e.message ?: e.javaClass.simpleName))
             return state
         }
