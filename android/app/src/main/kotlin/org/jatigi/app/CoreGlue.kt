@@ -23,6 +23,7 @@ import org.jatigi.ffi.KeyProvider
 import org.jatigi.ffi.KeyProviderException
 import org.jatigi.ffi.Language
 import org.jatigi.ffi.MemberDetails
+import org.jatigi.ffi.NewOperator
 import org.jatigi.ffi.OperatorSession
 import org.jatigi.ffi.Progress
 import org.jatigi.ffi.ProgressListener
@@ -59,6 +60,7 @@ import org.jatigi.field.ports.ScannerException
 import org.jatigi.field.ports.ScannerFailure
 import org.jatigi.field.ports.ScannerInfo
 import org.jatigi.field.ports.ScannerPort
+import org.jatigi.field.ports.SetupPort
 import org.jatigi.field.ports.SignInResult
 import org.jatigi.field.ports.SupervisorCheck
 import org.jatigi.field.ports.SyncPort
@@ -101,6 +103,23 @@ import org.jatigi.ffi.Sex as FfiSex
  * reason (`HouseholdDetails`) come from the form ([householdDetails], from
  * `HouseholdDraft.details()`); the form's site starts from the settings.
  *
+ * First-run setup ([setup], a [SetupPort] for `org.jatigi.field.setup.SetupFlow`): the
+ * setup screen shows while [isSetUp] is false (no `device_id` in the `jatigi_core`
+ * preferences). On confirm it calls, in order: `JatigiStore.create` with the typed device id
+ * (a store file left by a setup that never finished, so with no device id recorded, is
+ * deleted first: nobody could sign in to it and nothing was exported from it),
+ * `addFirstSupervisor`, `signIn` as that supervisor and `provisionDevice(programmeKey)`
+ * (whose `deviceFileJson` the screen offers to save for `jatigi hub add-device`), then the
+ * optional card key ring: checked by the core (`verifyCardText`, which throws
+ * `KeyRingInvalid` for a ring it cannot read) and written to [KEYRING_FILE] in the app's
+ * private files. Only then is `device_id` written to the preferences ([SetupPort.finish]);
+ * the store created by the setup is the one the app uses from then on.
+ *
+ * Card verification ([CardPort.read]) judges a card against the programme's key ring
+ * ([KEYRING_FILE]) when setup loaded one, and against this tablet's own card key
+ * (`keyRing()`) when that ring does not know the issuer (or there is none);
+ * [CardPort.verifyMember] uses the ring that accepted the card.
+ *
  * Not linked yet:
  * - [ScannerPort.qualityPreview]: the FFI has no live quality (throws [ScannerFailure.Other],
  *   which the logic reads as "no preview").
@@ -113,6 +132,20 @@ object CoreGlue {
     /** Preferences file and key holding this tablet's device id (e.g. `TAB-GAO-07`). */
     const val CORE_PREFS = "jatigi_core"
     const val DEVICE_ID_KEY = "device_id"
+
+    /** The programme's card key ring (JSON) loaded at setup, in the app's private files; absent if none was given. */
+    const val KEYRING_FILE = "keyring.json"
+
+    /** True once first-run setup finished: the tablet has its device id (written last). */
+    fun isSetUp(app: JatigiApp): Boolean =
+        app.getSharedPreferences(CORE_PREFS, android.content.Context.MODE_PRIVATE).getString(DEVICE_ID_KEY, null) != null
+
+    /** The ports of the first-run setup screen. */
+    fun setup(app: JatigiApp): SetupPort = Setup(app, core(app, app.keys))
+
+    /** The programme's key ring saved at setup, or null. */
+    private fun programmeKeyRing(app: JatigiApp): String? =
+        File(app.filesDir, KEYRING_FILE).takeIf { it.isFile }?.readText()
 
     /**
      * [householdDetails]: the core's `HouseholdDetails` (site, origin, displacement) for a
@@ -191,7 +224,11 @@ object CoreGlue {
     private fun shown(e: JatigiException): RuntimeException = IllegalStateException(e.message ?: e.toString(), e)
 
     /** The store, opened on first use, and the operator signed in through [RegistryPort.signIn]. */
-    private class Core(private val app: JatigiApp, private val keys: KeyWrapper) {
+    private class Core(val app: JatigiApp, val keys: KeyWrapper) {
+        /** The store the first-run setup created in this process; used instead of opening the file. */
+        @Volatile
+        var created: JatigiStore? = null
+
         @Volatile
         var operator: OperatorSession? = null
 
@@ -208,14 +245,16 @@ object CoreGlue {
         /** The card text last read for each household, for [CardPort.verifyMember]. */
         val cardTexts = java.util.concurrent.ConcurrentHashMap<String, String>()
 
+        /** The key ring that accepted the card last read for each household. */
+        val cardRings = java.util.concurrent.ConcurrentHashMap<String, String>()
+
         val store: JatigiStore by lazy {
             language(app)
+            created?.let { return@lazy it }
             val deviceId = app.getSharedPreferences(CORE_PREFS, android.content.Context.MODE_PRIVATE)
                 .getString(DEVICE_ID_KEY, null)
-                // No setup screen sets the tablet's id yet; the glue does not make one up.
-                ?: throw IllegalStateException(
-                    "this tablet has no device id: set '$DEVICE_ID_KEY' in preferences '$CORE_PREFS' (no setup screen yet)",
-                )
+                // The setup screen sets it (MainActivity shows it first); the glue does not make one up.
+                ?: throw IllegalStateException("this tablet is not set up yet (no device id): finish the setup screen first")
             val path = File(app.filesDir, STORE_FILE).absolutePath
             val provider = KeystoreProvider(keys)
             try {
@@ -525,14 +564,26 @@ object CoreGlue {
         }
 
         /**
-         * `verifyCardPhoto` with the signed-in operator's `keyRing()`: this tablet's own key.
-         * The programme's merged key ring is not provisioned in the app yet, so a card from
-         * another tablet reads as [CardVerdict.Forged] (UNKNOWN_ISSUER). An EXPIRED card has
-         * no verdict in the port: it is thrown with the core's reason.
+         * `verifyCardPhoto` with the programme's key ring loaded at setup ([KEYRING_FILE]),
+         * then, if that ring does not know the issuer (or there is none), with the signed-in
+         * operator's `keyRing()`: this tablet's own key. A card from a tablet neither ring
+         * knows reads as [CardVerdict.Forged] (UNKNOWN_ISSUER). An EXPIRED card has no
+         * verdict in the port: it is thrown with the core's reason.
          */
         override fun read(photoJpeg: ByteArray): CardVerdict = core.call {
-            val verdict = verifyCardPhoto(photoJpeg, core.signedIn().keyRing())
-            verdict.householdId?.let { if (verdict.qrText.isNotEmpty()) core.cardTexts[it] = verdict.qrText }
+            val rings = listOfNotNull(programmeKeyRing(core.app)) + core.signedIn().keyRing()
+            var ring = rings.first()
+            var verdict = verifyCardPhoto(photoJpeg, ring)
+            if (verdict.status == CardStatus.UNKNOWN_ISSUER && rings.size > 1) {
+                ring = rings[1]
+                verdict = verifyCardPhoto(photoJpeg, ring)
+            }
+            verdict.householdId?.let {
+                if (verdict.qrText.isNotEmpty()) {
+                    core.cardTexts[it] = verdict.qrText
+                    core.cardRings[it] = ring
+                }
+            }
             when (verdict.status) {
                 CardStatus.VALID -> CardVerdict.Genuine(
                     CardHolder(
@@ -561,8 +612,62 @@ object CoreGlue {
             val qrText = core.cardTexts[householdId]
                 ?: throw IllegalStateException("no card of household $householdId was read on this tablet")
             val operator = core.signedIn()
-            val check = operator.checkMemberWithCapture(qrText, operator.keyRing(), captured(finger, sample), null, null)
+            val ring = core.cardRings[householdId] ?: operator.keyRing()
+            val check = operator.checkMemberWithCapture(qrText, ring, captured(finger, sample), null, null)
             MatchResult(check.score, check.matched && check.member?.toInt() == member)
+        }
+    }
+
+    /** First-run setup over the FFI (see the header); its calls come in the order of [SetupPort]. */
+    private class Setup(private val app: JatigiApp, private val core: Core) : SetupPort {
+        private var supervisorId = ""
+        private var supervisorPin = ""
+        private var supervisor: OperatorSession? = null
+
+        private fun store(): JatigiStore = core.created ?: throw IllegalStateException("the store was not created")
+
+        override fun createStore(deviceId: String) = core.call {
+            val file = File(app.filesDir, STORE_FILE)
+            core.created?.close()
+            core.created = null
+            if (!isSetUp(app)) {
+                // Left by a setup that did not finish (device_id is written last): start again.
+                app.filesDir.listFiles { f -> f.name.startsWith(STORE_FILE) }?.forEach { it.delete() }
+            }
+            core.created = JatigiStore.create(file.absolutePath, deviceId, KeystoreProvider(core.keys))
+        }
+
+        override fun addFirstSupervisor(operatorId: String, name: String, pin: String) = core.call {
+            store().addFirstSupervisor(NewOperator(id = operatorId, name = name, role = Role.SUPERVISOR, pin = pin))
+            supervisorId = operatorId
+            supervisorPin = pin
+        }
+
+        override fun provisionDevice(programmeKey: String): String = core.call {
+            val session = supervisor ?: store().signIn(supervisorId, supervisorPin).also { supervisor = it }
+            session.provisionDevice(programmeKey).deviceFileJson
+        }
+
+        override fun saveKeyRing(json: String) = core.call {
+            // The core reads the ring before judging anything: a ring it cannot read throws KeyRingInvalid.
+            verifyCardText("", json)
+            val file = File(app.filesDir, KEYRING_FILE)
+            val partial = File(app.filesDir, "$KEYRING_FILE.partial")
+            try {
+                partial.writeText(json)
+            } catch (e: IOException) {
+                throw IllegalStateException("cannot write $partial: ${e.message}", e)
+            }
+            if (!partial.renameTo(file)) throw IllegalStateException("cannot write $file")
+        }
+
+        override fun finish(deviceId: String) {
+            val saved = app.getSharedPreferences(CORE_PREFS, android.content.Context.MODE_PRIVATE)
+                .edit().putString(DEVICE_ID_KEY, deviceId).commit()
+            if (!saved) throw IllegalStateException("the device id could not be saved in the preferences")
+            supervisor?.close()
+            supervisor = null
+            supervisorPin = ""
         }
     }
 

@@ -8,6 +8,7 @@ import android.content.pm.PackageManager
 import android.content.res.Configuration
 import android.os.Bundle
 import android.view.View
+import org.jatigi.app.CoreGlue
 import org.jatigi.app.JatigiApp
 import org.jatigi.field.text.Msg
 
@@ -121,7 +122,13 @@ abstract class ScreenHost : Activity() {
     }
 }
 
-/** The launcher activity: sign-in, then the home menu. */
+/** The launcher activity: first-run setup on a new tablet, then sign-in, then the home menu. */
 class MainActivity : ScreenHost() {
-    override fun firstScreen(): Screen = if (app.operator == null) LoginScreen(this) { show(HomeScreen(this)) } else HomeScreen(this)
+    override fun firstScreen(): Screen = when {
+        !CoreGlue.isSetUp(app) -> SetupScreen(this) { show(login()) }
+        app.operator == null -> login()
+        else -> HomeScreen(this)
+    }
+
+    private fun login(): Screen = LoginScreen(this) { show(HomeScreen(this)) }
 }

@@ -106,3 +106,21 @@ interface FileSink {
 fun interface Sleeper {
     fun sleep(millis: Long)
 }
+
+/**
+ * First-run setup of a new tablet (the setup flow calls these in this order, once each, only
+ * after the operator confirmed; on a retry it skips what already succeeded). Each throws a
+ * `RuntimeException` whose message is shown on failure.
+ */
+interface SetupPort {
+    /** Creates the tablet's encrypted store, naming the tablet [deviceId] in every record. */
+    fun createStore(deviceId: String)
+    /** The store's first account, a supervisor. */
+    fun addFirstSupervisor(operatorId: String, name: String, pin: String)
+    /** Provisions the tablet for packet export; returns the device file (JSON) the hub registers. */
+    fun provisionDevice(programmeKey: String): String
+    /** Checks (in the core) and keeps the programme's card key ring. */
+    fun saveKeyRing(json: String)
+    /** Setup is complete: records the device id, so the app starts at sign-in from now on. */
+    fun finish(deviceId: String)
+}

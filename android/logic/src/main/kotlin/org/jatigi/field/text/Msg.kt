@@ -33,6 +33,70 @@ enum class Msg(val fr: String, val en: String) {
     ERR_OPERATOR_ID("Saisissez l'identifiant d'agent.", "Enter the operator ID."),
     ERR_PIN_FORMAT("Le code PIN a 4 à 6 chiffres.", "The PIN has 4 to 6 digits."),
 
+    ERR_PIN_WEAK(
+        "Ce code PIN est trop facile à deviner (chiffres répétés ou suite) ; choisissez-en un autre.",
+        "This PIN is too easy to guess (repeated digits or a sequence); choose another.",
+    ),
+
+    // First-run setup of a new tablet
+    SETUP_TITLE("Mise en service de la tablette", "Tablet setup"),
+    SETUP_STEP("Étape %1\$d sur %2\$d", "Step %1\$d of %2\$d"),
+    SETUP_DEVICE_INTRO(
+        "Identifiant de cette tablette, donné par le gestionnaire de données (par exemple TAB-GAO-07). Il figure dans chaque dossier et ne pourra plus être changé.",
+        "This tablet's ID, given by the data manager (for example TAB-GAO-07). It is written in every record and cannot be changed later.",
+    ),
+    SETUP_DEVICE_ID("Identifiant de la tablette", "Tablet ID"),
+    SETUP_SUPERVISOR_INTRO(
+        "Premier compte : le superviseur, qui ajoutera ensuite les agents.",
+        "First account: the supervisor, who then adds the operators.",
+    ),
+    SETUP_SUPERVISOR_ID("Identifiant du superviseur (jamais un nom)", "Supervisor ID (never a name)"),
+    SETUP_SUPERVISOR_NAME("Nom du superviseur", "Supervisor's name"),
+    SETUP_PIN("Code PIN (4 à 6 chiffres)", "PIN (4 to 6 digits)"),
+    SETUP_PIN_AGAIN("Code PIN encore une fois", "PIN again"),
+    SETUP_PROGRAMME_INTRO(
+        "Clé publique du programme : 64 chiffres hexadécimaux, du fichier programme-key.txt du hub. Les paquets exportés sont chiffrés pour elle.",
+        "Programme public key: 64 hexadecimal digits, from the hub's programme-key.txt. Exported packets are encrypted to it.",
+    ),
+    SETUP_PROGRAMME_KEY("Clé du programme", "Programme key"),
+    SETUP_KEYRING_INTRO(
+        "Trousseau de clés des cartes (keyring.json du programme), pour reconnaître les cartes des autres tablettes. Facultatif : sans lui, seules les cartes de cette tablette sont reconnues.",
+        "Card key ring (the programme's keyring.json), to recognise the cards of other tablets. Optional: without it, only this tablet's cards are recognised.",
+    ),
+    SETUP_KEYRING("Trousseau de clés (JSON, facultatif)", "Key ring (JSON, optional)"),
+    SETUP_CONFIRM_INTRO("Vérifiez puis confirmez. Rien n'est enregistré avant.", "Check, then confirm. Nothing is saved before."),
+    SETUP_SUMMARY_DEVICE("Tablette : %1\$s", "Tablet: %1\$s"),
+    SETUP_SUMMARY_SUPERVISOR("Superviseur : %1\$s (%2\$s)", "Supervisor: %1\$s (%2\$s)"),
+    SETUP_SUMMARY_PROGRAMME("Clé du programme : %1\$s…", "Programme key: %1\$s…"),
+    SETUP_SUMMARY_KEYRING_YES("Trousseau de clés : fourni", "Key ring: given"),
+    SETUP_SUMMARY_KEYRING_NO("Trousseau de clés : aucun", "Key ring: none"),
+    SETUP_NEXT("Suivant", "Next"),
+    SETUP_CONFIRM("Confirmer la mise en service", "Confirm the setup"),
+    SETUP_WORKING("Mise en service…", "Setting up…"),
+    SETUP_FAILED("La mise en service n'a pas abouti : %1\$s", "The setup did not finish: %1\$s"),
+    SETUP_DONE(
+        "Tablette %1\$s prête. Remettez son fichier d'appareil au gestionnaire de données : il l'enregistre au hub (jatigi hub add-device).",
+        "Tablet %1\$s is ready. Give its device file to the data manager, who registers it at the hub (jatigi hub add-device).",
+    ),
+    SETUP_SAVE_DEVICE_FILE("Enregistrer le fichier d'appareil", "Save the device file"),
+    SETUP_DEVICE_FILE_SAVED("Fichier d'appareil enregistré.", "Device file saved."),
+    SETUP_DEVICE_FILE_FAILED("Le fichier d'appareil n'a pas pu être écrit : %1\$s", "The device file could not be written: %1\$s"),
+    SETUP_TO_SIGN_IN("Aller à la connexion", "Go to sign-in"),
+    ERR_DEVICE_ID(
+        "L'identifiant de la tablette a 1 à 32 caractères : lettres, chiffres, « - », « _ », « . » (par exemple TAB-GAO-07).",
+        "The tablet ID has 1 to 32 characters: letters, digits, '-', '_', '.' (for example TAB-GAO-07).",
+    ),
+    ERR_OPERATOR_ID_FORMAT(
+        "L'identifiant d'agent a 1 à 32 caractères : lettres, chiffres, « - », « _ », « . » (par exemple SUP-01).",
+        "The operator ID has 1 to 32 characters: letters, digits, '-', '_', '.' (for example SUP-01).",
+    ),
+    ERR_NAME_EMPTY("Saisissez le nom.", "Enter the name."),
+    ERR_PIN_MISMATCH("Les deux codes PIN ne sont pas identiques.", "The two PINs are not the same."),
+    ERR_PROGRAMME_KEY(
+        "La clé du programme compte 64 chiffres hexadécimaux (0-9, a-f) ; saisis : %1\$d caractères (espaces non comptés).",
+        "The programme key has 64 hexadecimal digits (0-9, a-f); typed: %1\$d characters (spaces not counted).",
+    ),
+
     // Home
     HOME_TITLE("Bonjour %1\$s", "Hello %1\$s"),
     HOME_NEW_HOUSEHOLD("Nouveau ménage", "New household"),

@@ -181,6 +181,32 @@ object Validation {
     /** PINs are 4 to 6 digits (the core's `check_new_pin`). */
     fun pin(pin: String): Text? = if (pin.length in 4..6 && pin.all { it in '0'..'9' }) null else Text(Msg.ERR_PIN_FORMAT)
 
+    /**
+     * A new PIN, as the core's `check_new_pin` accepts it: 4 to 6 digits, not one repeated
+     * digit (0000), not a run up or down (1234, 987654), not a repeated pair (1212, 252525).
+     */
+    fun newPin(pin: String): Text? {
+        pin(pin)?.let { return it }
+        val d = pin.map { it - '0' }
+        val steps = d.zipWithNext { a, b -> b - a }
+        val constantStep = steps.all { it == steps[0] } && kotlin.math.abs(steps[0]) <= 1
+        val repeatedPair = d.indices.all { d[it] == d[it % 2] }
+        return if (constantStep || repeatedPair) Text(Msg.ERR_PIN_WEAK) else null
+    }
+
+    /** The core's ids (device and operator): 1 to 32 ASCII letters, digits, '-', '_', '.'. */
+    fun code(text: String): Boolean =
+        text.length in 1..32 && text.all { it in 'A'..'Z' || it in 'a'..'z' || it in '0'..'9' || it == '-' || it == '_' || it == '.' }
+
+    /**
+     * The hub's programme key as typed or pasted: spaces and line breaks removed, lower
+     * case; null unless it is then 64 hexadecimal digits.
+     */
+    fun programmeKey(text: String): String? {
+        val key = text.filterNot { it.isWhitespace() }.lowercase()
+        return key.takeIf { it.length == 64 && it.all { c -> c in '0'..'9' || c in 'a'..'f' } }
+    }
+
     /** Parses a number typed in a form field; null when empty or not a whole number. */
     fun wholeNumber(text: String): Int? = text.trim().takeIf { it.isNotEmpty() && it.length <= 9 && it.all { c -> c.isDigit() } }?.toInt()
 }
