@@ -124,3 +124,19 @@ interface SetupPort {
     /** Setup is complete: records the device id, so the app starts at sign-in from now on. */
     fun finish(deviceId: String)
 }
+
+/** What became of an operator account the supervisor asked for (the core decides). */
+sealed interface AddOperatorResult {
+    data class Added(val operator: Operator) : AddOperatorResult
+    /** An operator with this id exists already on the tablet. */
+    data object IdTaken : AddOperatorResult
+    /** The signed-in operator is not a supervisor. */
+    data object NotAllowed : AddOperatorResult
+    /** The core refused the PIN or another field; [message] is the core's, in the shell's language. */
+    data class Rejected(val message: String) : AddOperatorResult
+}
+
+/** Operator accounts, added by the signed-in supervisor (the FFI's `OperatorSession.addOperator`). */
+interface OperatorsPort {
+    fun addOperator(operatorId: String, name: String, supervisor: Boolean, pin: String): AddOperatorResult
+}

@@ -105,6 +105,25 @@ enum class Msg(val fr: String, val en: String) {
     HOME_SCANNER("Lecteur d'empreintes", "Fingerprint scanner"),
     HOME_SETTINGS("Paramètres", "Settings"),
     HOME_SIGN_OUT("Se déconnecter", "Sign out"),
+    HOME_OPERATORS("Opérateurs", "Operators"),
+
+    // Operator accounts (supervisors only)
+    OPERATORS_TITLE("Opérateurs", "Operators"),
+    OPERATORS_INTRO(
+        "Ajoutez un compte d'agent recenseur ou de superviseur. Donnez le code PIN à la personne, en privé.",
+        "Add an enumerator or supervisor account. Give the PIN to the person, in private.",
+    ),
+    OPERATORS_ID("Identifiant d'agent (jamais un nom)", "Operator ID (never a name)"),
+    OPERATORS_NAME("Nom", "Name"),
+    OPERATORS_ROLE("Rôle", "Role"),
+    OPERATORS_ROLE_ENUMERATOR("Agent recenseur", "Enumerator"),
+    OPERATORS_ROLE_SUPERVISOR("Superviseur", "Supervisor"),
+    OPERATORS_ADD("Ajouter l'opérateur", "Add the operator"),
+    OPERATORS_ADDED("Compte ajouté : %1\$s (%2\$s).", "Account added: %1\$s (%2\$s)."),
+    OPERATORS_ADDED_LIST("Ajoutés depuis l'ouverture de cet écran :", "Added since this screen opened:"),
+    OPERATORS_ID_TAKEN("L'identifiant %1\$s est déjà pris sur cette tablette.", "The ID %1\$s is already taken on this tablet."),
+    OPERATORS_NOT_ALLOWED("Seul un superviseur peut ajouter des opérateurs.", "Only a supervisor may add operators."),
+    OPERATORS_REJECTED("Refusé : %1\$s", "Refused: %1\$s"),
 
     // Scanner pairing and status
     SCANNER_TITLE("Lecteur d'empreintes", "Fingerprint scanner"),
