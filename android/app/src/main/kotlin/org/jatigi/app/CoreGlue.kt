@@ -55,12 +55,14 @@ import org.jatigi.field.ports.MemberCandidates
 import org.jatigi.field.ports.MemberDraft
 import org.jatigi.field.ports.Operator
 import org.jatigi.field.ports.Region
+import org.jatigi.field.ports.OperatorsPort
 import org.jatigi.field.ports.RegistryPort
 import org.jatigi.field.ports.ScannerException
 import org.jatigi.field.ports.ScannerFailure
 import org.jatigi.field.ports.ScannerInfo
 import org.jatigi.field.ports.ScannerPort
 import org.jatigi.field.ports.SetupPort
+import org.jatigi.field.ports.AddOperatorResult
 import org.jatigi.field.ports.SignInResult
 import org.jatigi.field.ports.SupervisorCheck
 import org.jatigi.field.ports.SyncPort
@@ -210,6 +212,9 @@ object CoreGlue {
 
     fun sync(app: JatigiApp): SyncPort = Sync(core(app, app.keys))
 
+    /** Operator accounts, added through the signed-in supervisor's `OperatorSession.addOperator`. */
+    fun operators(app: JatigiApp): OperatorsPort = Operators(core(app, app.keys))
+
     @Volatile
     private var shared: Core? = null
 
@@ -316,6 +321,29 @@ object CoreGlue {
         }
 
         override fun close() = link.close()
+    }
+
+    /**
+     * `addOperator` of the operator signed in through [RegistryPort.signIn]. The FFI's errors
+     * are flat: the variant is the outcome, its message (in the language set) is shown.
+     */
+    private class Operators(private val core: Core) : OperatorsPort {
+        override fun addOperator(operatorId: String, name: String, supervisor: Boolean, pin: String): AddOperatorResult =
+            core.call {
+                val role = if (supervisor) Role.SUPERVISOR else Role.ENUMERATOR
+                try {
+                    val info = core.signedIn().addOperator(NewOperator(id = operatorId, name = name, role = role, pin = pin))
+                    AddOperatorResult.Added(Operator(info.id, info.name, info.role == Role.SUPERVISOR))
+                } catch (_: JatigiException.OperatorExists) {
+                    AddOperatorResult.IdTaken
+                } catch (_: JatigiException.SupervisorRequired) {
+                    AddOperatorResult.NotAllowed
+                } catch (e: JatigiException.PinRejected) {
+                    AddOperatorResult.Rejected(e.message ?: "")
+                } catch (e: JatigiException.InvalidInput) {
+                    AddOperatorResult.Rejected(e.message ?: "")
+                }
+            }
     }
 
     private class Registry(

@@ -18,6 +18,7 @@ import org.jatigi.field.ports.CardPort
 import org.jatigi.field.ports.Operator
 import org.jatigi.field.ports.RegistryPort
 import org.jatigi.field.ports.Sleeper
+import org.jatigi.field.ports.OperatorsPort
 import org.jatigi.field.ports.SyncPort
 import org.jatigi.field.scanner.ScannerSession
 import org.jatigi.field.scanner.ScannerStatus
@@ -39,6 +40,7 @@ class JatigiApp : Application() {
     val registry: RegistryPort by lazy { CoreGlue.registry(this, keys, CoreGlue::householdDetails) }
     val cards: CardPort by lazy { CoreGlue.cards(this) }
     val sync: SyncPort by lazy { CoreGlue.sync(this) }
+    val operators: OperatorsPort by lazy { CoreGlue.operators(this) }
 
     @Volatile
     var operator: Operator? = null

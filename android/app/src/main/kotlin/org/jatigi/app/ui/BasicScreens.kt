@@ -83,12 +83,15 @@ class HomeScreen(host: ScreenHost) : Screen(host) {
             Msg.HOME_EXPORT to { host.show(ExportScreen(host)) },
             Msg.HOME_SCANNER to { host.show(ScannerScreen(host)) },
             Msg.HOME_SETTINGS to { host.show(SettingsScreen(host)) },
+            // Accounts: supervisors only (the core refuses anyone else too).
+            Msg.HOME_OPERATORS to { host.show(OperatorsScreen(host)) },
             Msg.HOME_SIGN_OUT to {
                 app.operator = null
                 host.show(LoginScreen(host) { host.show(HomeScreen(host)) })
             },
         )
-        for ((msg, action) in actions) col.addView(Ui.button(c, t(msg)) { action() }, Ui.wide())
+        val shown = if (app.operator?.isSupervisor == true) actions else actions.filter { it.first != Msg.HOME_OPERATORS }
+        for ((msg, action) in shown) col.addView(Ui.button(c, t(msg)) { action() }, Ui.wide())
         return Ui.scroll(col)
     }
 
