@@ -33,13 +33,7 @@ class OperatorsFlow private constructor(private val port: OperatorsPort) {
         private set
 
     fun submit(operatorId: String, name: String, supervisor: Boolean, pin: String, pinAgain: String): OperatorsState {
-        val id = operatorId.trim()
-        val cleanName = name.trim().replace(Regex("\\s+"), " ")
-        val error = when {
-            !Validation.code(id) -> Text(Msg.ERR_OPERATOR_ID_FORMAT)
-            cleanName.isEmpty() -> Text(Msg.ERR_NAME_EMPTY)
-            else -> Validation.newPin(pin) ?: if (pin != pinAgain) Text(Msg.ERR_PIN_MISMATCH) else null
-        }
+        val (id, cleanName, error) = Validation.newOperator(operatorId, name, pin, pinAgain)
         state = state.copy(operatorId = id, name = cleanName, supervisor = supervisor, message = error)
         if (error != null) return state
         state = when (val result = port.addOperator(id, cleanName, supervisor, pin)) {

@@ -77,13 +77,7 @@ class SetupFlow(private val port: SetupPort) {
 
     fun submitSupervisor(operatorId: String, name: String, pin: String, pinAgain: String): SetupState {
         if (!editing(SetupStep.SUPERVISOR)) return state
-        val id = operatorId.trim()
-        val cleanName = name.trim().replace(Regex("\\s+"), " ")
-        val error = when {
-            !Validation.code(id) -> Text(Msg.ERR_OPERATOR_ID_FORMAT)
-            cleanName.isEmpty() -> Text(Msg.ERR_NAME_EMPTY)
-            else -> Validation.newPin(pin) ?: if (pin != pinAgain) Text(Msg.ERR_PIN_MISMATCH) else null
-        }
+        val (id, cleanName, error) = Validation.newOperator(operatorId, name, pin, pinAgain)
         state = state.copy(supervisorId = id, supervisorName = cleanName, message = error)
         if (error == null) {
             this.pin = pin

@@ -194,6 +194,24 @@ object Validation {
         return if (constantStep || repeatedPair) Text(Msg.ERR_PIN_WEAK) else null
     }
 
+    /** A new operator as typed: the id and name tidied, and the first mistake, if any. */
+    data class NewOperator(val id: String, val name: String, val error: Text?)
+
+    /**
+     * A new operator account (the setup's first supervisor, or one a supervisor adds): the id
+     * by [code], a name, a PIN by [newPin] typed twice alike.
+     */
+    fun newOperator(operatorId: String, name: String, pin: String, pinAgain: String): NewOperator {
+        val id = operatorId.trim()
+        val cleanName = clean(name)
+        val error = when {
+            !code(id) -> Text(Msg.ERR_OPERATOR_ID_FORMAT)
+            cleanName.isEmpty() -> Text(Msg.ERR_NAME_EMPTY)
+            else -> newPin(pin) ?: if (pin != pinAgain) Text(Msg.ERR_PIN_MISMATCH) else null
+        }
+        return NewOperator(id, cleanName, error)
+    }
+
     /** The core's ids (device and operator): 1 to 32 ASCII letters, digits, '-', '_', '.'. */
     fun code(text: String): Boolean =
         text.length in 1..32 && text.all { it in 'A'..'Z' || it in 'a'..'z' || it in '0'..'9' || it == '-' || it == '_' || it == '.' }
