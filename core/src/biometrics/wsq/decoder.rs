@@ -33,6 +33,7 @@ struct Image {
     indices: Vec<i32>,
 }
 
+/// Decode a WSQ file.
 pub fn decode(bytes: &[u8]) -> Result<WsqImage, WsqError> {
     let mut r = Reader::new(bytes);
     if bytes.len() < 2 || r.u16("SOI")? != SOI {

@@ -15,6 +15,9 @@ pub const BLOCKS: [(std::ops::Range<usize>, u8); 3] = [(0..19, 0), (19..52, 1), 
 /// Pixels are scaled so that the farthest one from the mean lands at this distance.
 const NORMALIZED_RANGE: f64 = 128.0;
 
+/// Encode an 8-bit grey image (row-major, `width * height` bytes) at `bitrate` bits per
+/// pixel (0.75 is the usual setting). `ppi` goes into the NISTCOM comment (`-1` there when
+/// unknown); each of `comments` is written as one more comment segment.
 pub fn encode(
     pixels: &[u8],
     width: usize,

@@ -25,6 +25,9 @@ mod quantize;
 pub mod segments;
 mod transform;
 
+pub use decoder::decode;
+pub use encoder::encode;
+
 use thiserror::Error;
 
 use super::image::{FingerImage, TARGET_DPI};
@@ -89,20 +92,6 @@ pub struct WsqImage {
     pub comments: Vec<String>,
 }
 
-/// Encode an 8-bit grey image (row-major, `width * height` bytes) at `bitrate` bits per
-/// pixel (0.75 is the usual setting). `ppi` goes into the NISTCOM comment (`-1` there when
-/// unknown); each of `comments` is written as one more comment segment.
-pub fn encode(
-    pixels: &[u8],
-    width: usize,
-    height: usize,
-    ppi: Option<u16>,
-    bitrate: f32,
-    comments: &[&str],
-) -> Result<Vec<u8>, WsqError> {
-    encoder::encode(pixels, width, height, ppi, bitrate, comments)
-}
-
 /// Peak signal-to-noise ratio of `decoded` against `original` in dB (8-bit images of the
 /// same size; infinite when they are equal): how WSQ quality is compared with the reference.
 pub fn psnr(original: &[u8], decoded: &[u8]) -> f64 {
@@ -121,10 +110,6 @@ pub fn is_wsq(bytes: &[u8]) -> bool {
     bytes.len() >= 2 && u16::from_be_bytes([bytes[0], bytes[1]]) == segments::SOI
 }
 
-/// Decode a WSQ file.
-pub fn decode(bytes: &[u8]) -> Result<WsqImage, WsqError> {
-    decoder::decode(bytes)
-}
 
 /// Encode a [`FingerImage`] (always 500 dpi) at `bitrate` bits per pixel.
 pub fn encode_finger(image: &FingerImage, bitrate: f32) -> Result<Vec<u8>, WsqError> {
