@@ -125,10 +125,7 @@ class ScannerScreen(host: ScreenHost) : Screen(host) {
         app.removeScannerListener(listener)
     }
 
-    override fun onBack(): Boolean {
-        host.show(HomeScreen(host))
-        return true
-    }
+    override fun onBack(): Boolean = backToHome()
 
     override fun build(): View {
         val c = host
@@ -209,10 +206,7 @@ class SettingsScreen(host: ScreenHost) : Screen(host) {
         typedPlace()?.let { draft = draft.copy(site = it) }
     }
 
-    override fun onBack(): Boolean {
-        host.show(HomeScreen(host))
-        return true
-    }
+    override fun onBack(): Boolean = backToHome()
 
     override fun build(): View {
         val c = host

@@ -31,10 +31,7 @@ class CardScreen(host: ScreenHost, private val householdId: String) : Screen(hos
         }
     }
 
-    override fun onBack(): Boolean {
-        host.show(HomeScreen(host))
-        return true
-    }
+    override fun onBack(): Boolean = backToHome()
 
     override fun build(): View {
         val c = host
@@ -69,10 +66,7 @@ class VerifyCardScreen(host: ScreenHost) : Screen(host) {
         refresh()
     }
 
-    override fun onBack(): Boolean {
-        host.show(HomeScreen(host))
-        return true
-    }
+    override fun onBack(): Boolean = backToHome()
 
     private fun takePhoto() {
         host.launch(PhotoCapture.intent(host)) { result, _ ->

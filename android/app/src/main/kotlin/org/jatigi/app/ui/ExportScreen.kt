@@ -29,8 +29,7 @@ class ExportScreen(host: ScreenHost) : Screen(host) {
 
     override fun onBack(): Boolean {
         controller.cancel()
-        host.show(HomeScreen(host))
-        return true
+        return backToHome()
     }
 
     override fun build(): View {

@@ -22,8 +22,7 @@ class OperatorsScreen(host: ScreenHost) : Screen(host) {
     }
 
     override fun onBack(): Boolean {
-        if (!busy) host.show(HomeScreen(host))
-        return true
+        return busy || backToHome()
     }
 
     override fun build(): View {

@@ -23,6 +23,11 @@ abstract class Screen(val host: ScreenHost) {
     open fun saveInput() {}
     /** True when the screen handled Back itself. */
     open fun onBack(): Boolean = false
+    /** Back from a screen opened from Home: Home again (handled). */
+    protected fun backToHome(): Boolean {
+        host.show(HomeScreen(host))
+        return true
+    }
     fun refresh() = host.refresh(this)
 }
 
